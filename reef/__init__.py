@@ -1,0 +1,3 @@
+"""Reef: a self-hosted AI platform."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,119 @@
+"""What end users may do with their memories through the API: list them with the
+relationship summary, correct one, delete one, forget everything of a character (or of their
+shared profile). Always within the caller's organisation and for one end user."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from typing import Any
+
+from reef.companion import repository as characters_repo
+from reef.companion.macros import apply_macros
+from reef.companion.memory import CompanionMemory, Memory, MemoryOperation, MemoryScope
+from reef.companion.memory_access import MemoryFactory, MemorySpend
+from reef.companion.model_access import estimator
+from reef.companion.sql_memory_store import memory_scope
+from reef.errors import NotFound
+from reef.platform.types import Principal
+from reef.settings import Settings
+from reef.store.db import Database
+
+Memories = list[Memory]
+
+
+def memory_not_found(memory_id: str) -> NotFound:
+    return NotFound(
+        f"no memory {memory_id!r} for this user", param="memory_id", code="memory_not_found"
+    )
+
+
+class UserMemories:
+    def __init__(self, db: Database, settings: Settings, factory: MemoryFactory) -> None:
+        self.db = db
+        self.settings = settings
+        self._factory = factory
+
+    async def _memory_for(self, principal: Principal, spend: MemorySpend) -> CompanionMemory:
+        count = estimator(self.settings.companion.chars_per_token_estimate)
+        return self._factory.build(principal.org_id, count, spend)
+
+    async def _scope(
+        self, principal: Principal, user: str, character_id: str | None
+    ) -> MemoryScope | None:
+        """The (user, character) scope, or the user's profile; None if the user is unknown."""
+        if character_id is not None:
+            await asyncio.to_thread(
+                characters_repo.get_character, self.db, principal.org_id, character_id
+            )
+        end_user = await asyncio.to_thread(
+            characters_repo.find_end_user, self.db, principal.org_id, user
+        )
+        return memory_scope(end_user.id, character_id) if end_user else None
+
+    async def list(
+        self, principal: Principal, user: str, character_id: str | None
+    ) -> tuple[Memories, dict[str, Any] | None]:
+        scope = await self._scope(principal, user, character_id)
+        if scope is None:
+            return [], None
+        store = self._factory.store(principal.org_id)
+        summary = await store.get_summary(scope)
+        char = "the character"
+        if character_id is not None:
+            record = await asyncio.to_thread(
+                characters_repo.get_character, self.db, principal.org_id, character_id
+            )
+            char = record.name
+
+        # Stored text keeps {{char}}/{{user}} so renames apply; people read it filled in.
+        def fill(text: str) -> str:
+            return apply_macros(text, char=char, user=user)
+
+        memories = [replace(m, text=fill(m.text)) for m in await store.list(scope)]
+        summary_view = summary.to_dict() if summary else None
+        if summary_view is not None:
+            summary_view["text"] = fill(summary_view["text"])
+        return memories, summary_view
+
+    async def _scope_of_memory(
+        self, principal: Principal, user: str, memory_id: str, character_id: str | None
+    ) -> MemoryScope:
+        end_user = await asyncio.to_thread(
+            characters_repo.find_end_user, self.db, principal.org_id, user
+        )
+        if end_user is None:
+            raise memory_not_found(memory_id)
+        scope = await self._factory.store(principal.org_id).scope_of(end_user.id, memory_id)
+        if scope is None or (character_id is not None and scope.character_id != character_id):
+            raise memory_not_found(memory_id)
+        return scope
+
+    async def correct(
+        self,
+        principal: Principal,
+        user: str,
+        memory_id: str,
+        text: str,
+        value: str | None,
+        character_id: str | None,
+    ) -> tuple[MemoryOperation, Memory]:
+        scope = await self._scope_of_memory(principal, user, memory_id, character_id)
+        memory = await self._memory_for(principal, MemorySpend())
+        operation = await memory.correct(scope, memory_id, text, value=value)
+        corrected = await self._factory.store(principal.org_id).get(scope, memory_id)
+        assert corrected is not None
+        return operation, corrected
+
+    async def delete(
+        self, principal: Principal, user: str, memory_id: str, character_id: str | None
+    ) -> MemoryOperation:
+        scope = await self._scope_of_memory(principal, user, memory_id, character_id)
+        memory = await self._memory_for(principal, MemorySpend())
+        return await memory.delete(scope, memory_id)
+
+    async def forget(self, principal: Principal, user: str, character_id: str | None) -> int:
+        scope = await self._scope(principal, user, character_id)
+        if scope is None:
+            return 0
+        return await self._factory.store(principal.org_id).clear(scope)

@@ -1,0 +1,1 @@
+"""Model runtime: the embedded llama.cpp engine, remote OpenAI-compatible backends, routing."""

@@ -1,0 +1,1 @@
+"""Accounts, API keys, metering, rate limits, budgets and usage analytics."""

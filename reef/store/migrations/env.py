@@ -1,0 +1,31 @@
+"""Alembic environment: runs on the connection handed over by `reef.store.db.migrate`,
+or on `REEF_DATABASE_URL` when invoked through the `alembic` CLI."""
+
+from alembic import context
+from sqlalchemy import Connection
+
+import reef.companion.models  # noqa: F401  (registers the companion tables on Base)
+from reef.settings import Settings
+from reef.store.db import make_engine
+from reef.store.models import Base
+
+target_metadata = Base.metadata
+
+
+def _run(connection: Connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+connection = context.config.attributes.get("connection")
+if connection is not None:
+    _run(connection)
+else:
+    engine = make_engine(Settings().resolved_database_url)
+    with engine.begin() as conn:
+        _run(conn)

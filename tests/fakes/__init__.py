@@ -1,0 +1,1 @@
+"""Local stand-ins for services that cannot exist in tests (cloud providers)."""
