@@ -32,7 +32,7 @@ def _org_table(org: str, since: date, rows: list[UsageRow]) -> Table:
     table = Table(title=f"Usage of {org} since {since.isoformat()}")
     for column in ("day", "model"):
         table.add_column(column)
-    for column in ("requests", "prompt", "completion", "cached", "cost (USD)"):
+    for column in ("requests", "prompt", "completion", "cached", "characters", "cost (USD)"):
         table.add_column(column, justify="right")
     for row in rows:
         table.add_row(
@@ -42,6 +42,7 @@ def _org_table(org: str, since: date, rows: list[UsageRow]) -> Table:
             str(row.prompt_tokens),
             str(row.completion_tokens),
             str(row.cached_tokens),
+            str(row.characters),
             f"{row.cost_usd:.6f}",
         )
     table.add_section()
@@ -52,6 +53,7 @@ def _org_table(org: str, since: date, rows: list[UsageRow]) -> Table:
         str(sum(r.prompt_tokens for r in rows)),
         str(sum(r.completion_tokens for r in rows)),
         str(sum(r.cached_tokens for r in rows)),
+        str(sum(r.characters for r in rows)),
         f"{sum(r.cost_usd for r in rows):.6f}",
     )
     return table

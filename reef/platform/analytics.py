@@ -41,7 +41,7 @@ def _total(column: ColumnExpressionArgument[int]) -> ColumnElement[int]:
 
 
 def org_usage(db: Database, org_id: int, since: date) -> list[UsageRow]:
-    """Requests, tokens and cost of one organisation per day and model, from `since` on."""
+    """Requests, tokens, spoken characters and cost of one organisation per day and model."""
     day = day_of(db).label("day")
     query = (
         select(
@@ -51,6 +51,7 @@ def org_usage(db: Database, org_id: int, since: date) -> list[UsageRow]:
             _total(UsageEvent.prompt_tokens),
             _total(UsageEvent.cached_tokens),
             _total(UsageEvent.completion_tokens),
+            _total(UsageEvent.characters),
             _total(UsageEvent.cost_nano_usd),
         )
         .where(UsageEvent.org_id == org_id, UsageEvent.created_at >= start_of(since))
@@ -58,18 +59,20 @@ def org_usage(db: Database, org_id: int, since: date) -> list[UsageRow]:
         .order_by(day, UsageEvent.model)
     )
     with db.session() as session:
-        return [
-            UsageRow(
-                day=str(row_day),
-                model=model,
-                requests=int(requests),
-                prompt_tokens=int(prompt),
-                cached_tokens=int(cached),
-                completion_tokens=int(completion),
-                cost_usd=int(cost) / NANO_PER_USD,
-            )
-            for row_day, model, requests, prompt, cached, completion, cost in session.execute(query)
-        ]
+        results = session.execute(query).all()
+    return [
+        UsageRow(
+            day=str(row_day),
+            model=model,
+            requests=int(requests),
+            prompt_tokens=int(prompt),
+            cached_tokens=int(cached),
+            completion_tokens=int(completion),
+            characters=int(characters),
+            cost_usd=int(cost) / NANO_PER_USD,
+        )
+        for row_day, model, requests, prompt, cached, completion, characters, cost in results
+    ]
 
 
 def operator_summary(db: Database, today: date) -> OperatorSummary:

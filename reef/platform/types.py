@@ -72,6 +72,7 @@ class UsageRow:
     prompt_tokens: int
     cached_tokens: int
     completion_tokens: int
+    characters: int
     cost_usd: float
 
 

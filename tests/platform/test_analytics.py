@@ -22,7 +22,9 @@ def _at(day: date, hour: int = 12, minute: int = 0) -> datetime:
     return datetime.combine(day, time(hour, minute), UTC)
 
 
-def _record(org_id: int, model: str, when: datetime, prompt: int, cost: int) -> UsageRecord:
+def _record(
+    org_id: int, model: str, when: datetime, prompt: int, cost: int, characters: int = 0
+) -> UsageRecord:
     return UsageRecord(
         request_id=uuid.uuid4().hex,
         org_id=org_id,
@@ -33,6 +35,7 @@ def _record(org_id: int, model: str, when: datetime, prompt: int, cost: int) -> 
         prompt_tokens=prompt,
         cached_tokens=prompt // 4,
         completion_tokens=prompt // 2,
+        characters=characters,
         cost_nano_usd=cost,
         created_at=when,
     )
@@ -55,6 +58,8 @@ async def test_org_usage_per_day_and_model(db: Database) -> None:
             _record(acme, "small", _at(yesterday, 23, 59), 40, 500),
             _record(acme, "large", _at(yesterday, 5), 8, 2_000_000_000),
             _record(acme, "small", _at(TODAY, 0, 1), 12, 3),
+            _record(acme, "speech", _at(TODAY, 2), 0, 7, characters=120),
+            _record(acme, "speech", _at(TODAY, 3), 0, 5, characters=80),
             _record(acme, "small", _at(TODAY - timedelta(days=10)), 999, 999),  # before `since`
         ],
     )
@@ -62,15 +67,24 @@ async def test_org_usage_per_day_and_model(db: Database) -> None:
     rows = analytics.org_usage(db, acme, since=TODAY - timedelta(days=3))
 
     summary = [
-        (r.day, r.model, r.requests, r.prompt_tokens, r.cached_tokens, r.completion_tokens)
+        (
+            r.day,
+            r.model,
+            r.requests,
+            r.prompt_tokens,
+            r.cached_tokens,
+            r.completion_tokens,
+            r.characters,
+        )
         for r in rows
     ]
     assert summary == [
-        (yesterday.isoformat(), "large", 1, 8, 2, 4),
-        (yesterday.isoformat(), "small", 2, 140, 35, 70),
-        (TODAY.isoformat(), "small", 1, 12, 3, 6),
+        (yesterday.isoformat(), "large", 1, 8, 2, 4, 0),
+        (yesterday.isoformat(), "small", 2, 140, 35, 70, 0),
+        (TODAY.isoformat(), "small", 1, 12, 3, 6, 0),
+        (TODAY.isoformat(), "speech", 2, 0, 0, 0, 200),
     ]
-    assert [r.cost_usd for r in rows] == pytest.approx([2.0, 1.5e-6, 3e-9])
+    assert [r.cost_usd for r in rows] == pytest.approx([2.0, 1.5e-6, 3e-9, 1.2e-8])
 
 
 async def test_one_organisations_usage_never_shows_in_anothers(db: Database) -> None:

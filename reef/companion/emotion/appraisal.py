@@ -8,6 +8,10 @@ For one text:
   `direct_address_factor` times and raises the hostility (angry) cue when negative.
 - In a question, an item's v and a count `question_factor` times and it names no cue
   ("are you scared?" is not fear; "why are you so stupid?" is still hostile).
+- In an apology ("I'm sorry I insulted you", a marker from the lexicon anywhere in the text)
+  negative words name the wrong being made good: their v counts `apology_negative_factor`
+  times, and addressed to the listener they get no `direct_address_factor` and raise no
+  hostility cue; the apology adds one soothing item (`apology_valence`, `apology_arousal`).
 - "never ... so/this/such" is emphasis, not negation ("never felt so loved").
 - A negator up to `negation_window` tokens before an item multiplies v by `negation_valence`
   (-0.75) and a by `negation_arousal`, and cancels the item's cue ("not scared" is no fear).
@@ -86,15 +90,19 @@ def appraise_text(text: str, lexicon: Lexicon | None = None) -> Appraisal:
     text = text.replace("\u2019", "'").replace(_VARIATION_SELECTOR, "")
     tally = _Tally()
     text = _take_symbols(text, lex, tally)
+    words = _TOKEN.findall(text)
+    apology = lex.is_apology([w.lower() for w in words])
+    if apology:
+        tally.add("apology", mods.apology_valence, mods.apology_arousal)
     for sentence in _SENTENCE.findall(text):
         question = sentence.rstrip().rstrip("!").endswith("?")
         for clause in _CLAUSE_BREAK.split(sentence):
             if clause and clause.strip():
-                _scan_clause(_TOKEN.findall(clause), lex, tally, question=question)
+                tokens = _TOKEN.findall(clause)
+                _scan_clause(tokens, lex, tally, question=question, apology=apology)
     exclamations = min(text.count("!"), mods.exclamation_max)
     if "?!" in text or "!?" in text:
         tally.cues["surprised"] += 1
-    words = _TOKEN.findall(text)
     caps = [w for w in words if len(w) > 1 and w.isupper()]
     shouting = len(words) >= mods.shouting_min_words and len(caps) * 2 > len(words)
     if not tally.items:
@@ -137,7 +145,9 @@ def _cue(lex: Lexicon, key: str, tally: _Tally) -> None:
         tally.cues[emotion] += 1
 
 
-def _scan_clause(tokens: list[str], lex: Lexicon, tally: _Tally, *, question: bool) -> None:
+def _scan_clause(
+    tokens: list[str], lex: Lexicon, tally: _Tally, *, question: bool, apology: bool
+) -> None:
     mods = lex.modifiers
     lowered = [t.lower() for t in tokens]
     addressed = any(t in lex.second_person for t in lowered)
@@ -175,9 +185,13 @@ def _scan_clause(tokens: list[str], lex: Lexicon, tally: _Tally, *, question: bo
         if any(t.isupper() and len(t) > 1 for t in tokens[i : i + width]):
             factor *= mods.caps_factor
         evaluative = addressed and lemma not in lex.feelings
+        if evaluative and apology and affect.valence < 0:
+            evaluative = False  # "sorry I was cruel to you" confesses, it does not attack
         if evaluative:
             factor *= mods.direct_address_factor
         valence, arousal = affect.valence * factor, affect.arousal
+        if apology and valence < 0:
+            valence *= mods.apology_negative_factor
         if question:
             valence *= mods.question_factor
             arousal *= mods.question_factor

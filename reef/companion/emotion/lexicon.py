@@ -33,6 +33,9 @@ class Modifiers:
     direct_address_factor: float
     question_factor: float
     strength_saturation: float
+    apology_valence: float
+    apology_arousal: float
+    apology_negative_factor: float
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,7 @@ class Lexicon:
     negators: frozenset[str]
     second_person: frozenset[str]
     feelings: frozenset[str]
+    apology_markers: tuple[str, ...]
     modifiers: Modifiers
 
     @property
@@ -61,6 +65,11 @@ class Lexicon:
 
     def is_negator(self, word: str) -> bool:
         return word in self.negators or word.endswith("n't")
+
+    def is_apology(self, lowered_tokens: list[str]) -> bool:
+        """Whether the words contain an apology marker (whole words only)."""
+        padded = f" {' '.join(lowered_tokens)} "
+        return any(f" {marker} " in padded for marker in self.apology_markers)
 
 
 def _inflection_candidates(word: str) -> list[str]:
@@ -124,6 +133,7 @@ def parse_lexicon(data: dict[str, Any]) -> Lexicon:
         negators=frozenset(modifiers.pop("negators")),
         second_person=frozenset(modifiers.pop("second_person")),
         feelings=frozenset(modifiers.pop("feelings")),
+        apology_markers=tuple(" ".join(_phrase(m)) for m in modifiers.pop("apology_markers")),
         modifiers=Modifiers(**modifiers),
     )
 

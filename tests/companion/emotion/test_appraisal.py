@@ -79,6 +79,27 @@ def test_direct_address_separates_hostility_from_feelings() -> None:
     assert appraise_text("I love you").valence > appraise_text("I love pizza").valence
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm sorry I insulted you. That was cruel of me, I apologise.",
+        "I'm sorry I was so mean to you. You didn't deserve that, please forgive me.",
+        "I'm really sorry for what I said earlier. I didn't mean it, please forgive me.",
+    ],
+)
+def test_an_apology_soothes_instead_of_attacking(text: str) -> None:
+    apology = appraise_text(text)
+    assert apology.valence > 0 and "angry" not in apology.cues
+    assert apology.evidence[0].startswith("apology(")
+
+
+def test_only_an_apology_disarms_direct_address() -> None:
+    assert appraise_text("You were cruel to me").cues == {"angry": 1}
+    sympathy = appraise_text("I'm sorry to hear that")  # sympathy, not an apology
+    assert sympathy.valence < 0 and not any(e.startswith("apology(") for e in sympathy.evidence)
+    assert appraise_text("My bad, I was rude to you").valence > 0
+
+
 def test_questions_count_less_and_name_no_cue() -> None:
     statement, question = appraise_text("You are scared."), appraise_text("Are you scared?")
     assert question.strength < statement.strength and question.cues == {}
