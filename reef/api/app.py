@@ -99,5 +99,9 @@ def create_app(settings: Settings) -> FastAPI:
         RequestContextMiddleware,
         max_body_bytes=settings.max_request_body_bytes,
         metrics=metrics,
+        upload_limits={
+            companion_routes.CARD_IMPORT_PATH: settings.companion.card_max_file_bytes
+            + companion_routes.MULTIPART_ENVELOPE_BYTES
+        },
     )
     return app

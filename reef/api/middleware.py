@@ -8,6 +8,7 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Mapping
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import Request
@@ -46,9 +47,18 @@ def _endpoint_label(scope: Scope) -> str:
 
 
 class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int, metrics: Metrics) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int,
+        metrics: Metrics,
+        upload_limits: Mapping[str, int] | None = None,
+    ) -> None:
+        """`upload_limits` gives exact paths (file uploads) a cap of their own."""
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.upload_limits = dict(upload_limits or {})
         self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -96,9 +106,10 @@ class RequestContextMiddleware:
         """Read the whole body up to the cap, then replay it; reject early on Content-Length."""
         if scope["method"] not in _METHODS_WITH_BODY:
             return receive
+        limit = self.upload_limits.get(scope["path"], self.max_body_bytes)
         declared = Headers(scope=scope).get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
-            raise self._too_large()
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            raise _too_large(limit)
         chunks: list[bytes] = []
         size = 0
         while True:
@@ -108,8 +119,8 @@ class RequestContextMiddleware:
                 break
             body: bytes = message.get("body", b"")
             size += len(body)
-            if size > self.max_body_bytes:
-                raise self._too_large()
+            if size > limit:
+                raise _too_large(limit)
             chunks.append(body)
             if not message.get("more_body", False):
                 pending = [{"type": "http.request", "body": b"".join(chunks), "more_body": False}]
@@ -122,7 +133,6 @@ class RequestContextMiddleware:
 
         return replay
 
-    def _too_large(self) -> RequestTooLarge:
-        return RequestTooLarge(
-            f"Request body is larger than the {self.max_body_bytes} bytes this server accepts."
-        )
+
+def _too_large(limit: int) -> RequestTooLarge:
+    return RequestTooLarge(f"Request body is larger than the {limit} bytes this server accepts.")

@@ -37,6 +37,9 @@ from reef.errors import InvalidRequest
 from reef.platform.types import Principal
 
 router = APIRouter(prefix="/v1/companion", tags=["companion"])
+CARD_IMPORT_PATH = f"{router.prefix}/characters/import"
+MULTIPART_ENVELOPE_BYTES = 64 * 1024
+"""Room for multipart headers and form fields around a card file of the largest allowed size."""
 
 UserQuery = Query(None, min_length=1, max_length=200, description="the end user's id")
 RequiredUser = Query(min_length=1, max_length=200, description="the end user's id")
@@ -72,7 +75,7 @@ async def create_character(
     return character_view(await service.create_character(principal, body))
 
 
-@router.post("/characters/import")
+@router.post(CARD_IMPORT_PATH.removeprefix(router.prefix))
 async def import_character(
     request: Request,
     user: str | None = UserQuery,

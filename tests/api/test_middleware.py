@@ -27,8 +27,17 @@ def small_app(max_body_bytes: int = 64) -> FastAPI:
     async def crash() -> None:
         raise RuntimeError("boom")
 
+    @app.post("/upload")
+    async def upload(body: dict[str, str]) -> dict[str, str]:
+        return body
+
     install_error_handlers(app)
-    app.add_middleware(RequestContextMiddleware, max_body_bytes=max_body_bytes, metrics=Metrics())
+    app.add_middleware(
+        RequestContextMiddleware,
+        max_body_bytes=max_body_bytes,
+        metrics=Metrics(),
+        upload_limits={"/upload": max_body_bytes * 4},
+    )
     return app
 
 
@@ -65,3 +74,11 @@ async def test_body_cap_applies_with_and_without_content_length() -> None:
         assert refused.headers["x-request-id"]
     assert minimax.status_code == 200
     assert minimax.json()["base_resp"]["status_code"] == 2013
+
+
+async def test_upload_paths_have_their_own_cap() -> None:
+    async with client() as http:
+        upload = await http.post("/upload", json={"a": "x" * 200})
+        over = await http.post("/upload", json={"a": "x" * 300})
+    assert upload.status_code == 200 and upload.json() == {"a": "x" * 200}
+    assert over.status_code == 413 and "256 bytes" in over.json()["error"]["message"]

@@ -8,8 +8,10 @@ from __future__ import annotations
 import base64
 import io
 import json
+import struct
 import uuid
 import zipfile
+import zlib
 from typing import Any
 
 import httpx
@@ -18,6 +20,7 @@ from sqlalchemy import func, select
 from reef.companion.cards import export_card_json, parse_card
 from reef.companion.models import MemoryRow, Message
 from reef.platform import accounts, keys
+from reef.settings import Settings
 from reef.store.db import Database
 from reef.store.models import UsageEvent
 from tests.api.server import wait_until
@@ -175,6 +178,25 @@ def test_import_json_png_and_charx_then_export_losslessly(api: httpx.Client) -> 
     assert json.loads(v3_export.content) == json.loads(
         export_card_json(parse_card(v3, "card_v3_rich.json"), "v3")
     )
+
+
+def with_text_chunk(png: bytes, size: int) -> bytes:
+    """The PNG with a `size`-byte tEXt comment before IEND, like a large portrait."""
+    payload = b"Comment\x00" + b"x" * size
+    crc = struct.pack(">I", zlib.crc32(b"tEXt" + payload))
+    chunk = struct.pack(">I", len(payload)) + b"tEXt" + payload + crc
+    iend = png.rindex(b"IEND") - 4
+    return png[:iend] + chunk + png[iend:]
+
+
+def test_card_files_may_be_larger_than_other_request_bodies(api: httpx.Client) -> None:
+    mira = make_character(api)
+    png = api.get(f"/characters/{mira['id']}/export", params={"format": "png"}).content
+    big = with_text_chunk(png, Settings().max_request_body_bytes)
+    imported = ok(api.post("/characters/import", files={"file": ("big.png", big, "image/png")}))
+    assert imported["name"] == mira["name"] and imported["has_portrait"] is True
+    too_big = api.post("/characters", content=big, headers={"content-type": "application/json"})
+    assert error_of(too_big, 413)["code"] == "request_too_large"
 
 
 def test_bad_card_files_answer_400_naming_the_problem(api: httpx.Client) -> None:
