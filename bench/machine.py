@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import importlib.metadata
 import json
-import os
-import platform
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
+
+from reef.sysinfo import describe_machine, installed_version
 
 VERSION_PROBE = (
     "import importlib.metadata as m, json, sys\n"
@@ -20,24 +17,6 @@ VERSION_PROBE = (
     "    except m.PackageNotFoundError: out[name] = None\n"
     "print(json.dumps(out))\n"
 )
-
-
-def _proc_field(path: str, key: str) -> str | None:
-    try:
-        for line in Path(path).read_text().splitlines():
-            name, _, value = line.partition(":")
-            if name.strip() == key:
-                return value.strip()
-    except OSError:
-        return None
-    return None
-
-
-def _installed(name: str) -> str | None:
-    try:
-        return importlib.metadata.version(name)
-    except importlib.metadata.PackageNotFoundError:
-        return None
 
 
 def _versions_in(python: Path, names: list[str]) -> dict[str, str | None]:
@@ -57,26 +36,21 @@ def _git(repo: Path, *args: str) -> str:
 
 
 def describe(repo: Path, model_path: Path) -> dict[str, Any]:
-    mem_kib = _proc_field("/proc/meminfo", "MemTotal") or "0 kB"
     bench_versions = _versions_in(
         repo / ".venv-bench" / "bin" / "python", ["llama_cpp_python", "litellm"]
     )
+    facts = describe_machine()
     return {
-        "date_utc": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "cpu_model": _proc_field("/proc/cpuinfo", "model name") or platform.processor(),
-        "logical_cpus": os.cpu_count(),
-        "usable_cpus": len(os.sched_getaffinity(0)),
-        "ram_gib": round(int(mem_kib.split()[0]) / 1024 / 1024, 1),
-        "kernel": f"{platform.system()} {platform.release()}",
-        "python": sys.version.split()[0],
+        **{k: v for k, v in facts.items() if k != "os"},
+        "kernel": facts["os"],
         "git_commit": _git(repo, "rev-parse", "--short", "HEAD"),
         "git_dirty": bool(_git(repo, "status", "--porcelain", "--untracked-files=no")),
         "versions": {
-            "reef": _installed("reef"),
-            "llama_cpp_python (reef venv)": _installed("llama_cpp_python"),
+            "reef": installed_version("reef"),
+            "llama_cpp_python (reef venv)": installed_version("llama_cpp_python"),
             "llama_cpp_python (llama_cpp.server)": bench_versions.get("llama_cpp_python"),
             "litellm": bench_versions.get("litellm"),
-            "httpx (load client)": _installed("httpx"),
+            "httpx (load client)": installed_version("httpx"),
         },
         "model_file": model_path.name,
         "model_mib": round(model_path.stat().st_size / 1024 / 1024, 1),
