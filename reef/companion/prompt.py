@@ -5,8 +5,9 @@ Message layout (OpenAI chat messages):
 1. system: system prompt, lore `before_char`, description, personality, scenario, lore
    `after_char`, [group: other participants], example dialogue. This is the stable prefix: it
    only changes when the card, the fired lore or the kept examples change.
-2. system (optional): recalled memories and the current emotional state, which change every
-   turn and therefore come after the cacheable prefix.
+2. system (optional): recalled memories and the current emotional state, which can change
+   from turn to turn and therefore come after the card's prefix. They render in a fixed order
+   and in words (no numbers), so while they hold, the history after them stays cached too.
 3. the greeting and as much recent history as fits (newest kept), with depth-placed lore.
 4. system (optional): `post_history_instructions`, always last.
 

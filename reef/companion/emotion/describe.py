@@ -25,16 +25,15 @@ def _degree(intensity: float) -> str:
 def describe_for_prompt(
     state: EmotionState, character_name: str, *, possessive: str = "their"
 ) -> str:
-    """One line conditioning the next reply, e.g. "Mira currently feels sad (valence -0.60,
-    arousal -0.20): their replies are quieter and shorter."
+    """One line conditioning the next reply, e.g. "Mira currently feels sad: her replies are
+    quieter and shorter."
 
+    Words only, no valence/arousal numbers: the line then stays byte-identical while the mood
+    keeps its label and degree, so the history after it stays in the engine's prefix cache.
     `character_name` may be the `{{char}}` macro; the prompt assembler expands it.
     """
     feeling = "calm" if state.emotion == "neutral" else _degree(state.intensity) + state.emotion
-    return (
-        f"{character_name} currently feels {feeling} (valence {state.valence:+.2f}, "
-        f"arousal {state.arousal:+.2f}): {possessive} {_STYLE[state.emotion]}."
-    )
+    return f"{character_name} currently feels {feeling}: {possessive} {_STYLE[state.emotion]}."
 
 
 def to_voice(state: EmotionState) -> tuple[str, float, float]:

@@ -333,8 +333,9 @@ measurement. Scenarios are data files in `reef/companion/evaluation/scenarios/`.
 - **TTFT**: time from sending the message to the first streamed `delta` event, measured at the
   client. Turn 1 is the first time the engine sees the long card; on turns 2-10 the card's prompt
   prefix can be served from the engine's prefix cache (`cached tokens`, reported by the API's
-  usage). The memory and emotion section follows the card in the prompt and changes every turn,
-  so the history after it is recomputed. TTFT depends on how busy the machine is (see the load
+  usage). The memory and emotion section follows the card in the prompt; on a turn where it
+  changes (another memory recalled, the mood's label or degree moves) the history after it is
+  recomputed, otherwise the history is served from the cache too. TTFT depends on how busy the machine is (see the load
   average above: on a shared 2-core machine llama.cpp slows down several times when other
   processes take a core); the cached and computed token counts do not, and are the
   machine-independent part of the result.

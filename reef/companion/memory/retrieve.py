@@ -118,18 +118,26 @@ class Retriever:
             (s for s in scored if not s.pinned and s.relevance >= config.relevance_threshold),
             key=lambda s: (-s.relevance, -s.memory.updated_at.timestamp(), s.memory.id),
         )[:limit]
-        lines: list[str] = []
         chosen: list[ScoredMemory] = []
         used = 0
         for candidate in [*pinned, *relevant]:
-            line = render_line(candidate.memory)
-            cost = self._count_tokens(line)
+            cost = self._count_tokens(render_line(candidate.memory))
             if used + cost > budget:
                 continue
             used += cost
-            lines.append(line)
             chosen.append(candidate)
-        return Recall(lines, chosen, used)
+        # Chosen by relevance, listed in a fixed order (pins, then oldest first): the same
+        # memories render to the same prompt bytes whatever the query, so the engine's prefix
+        # cache keeps the history that follows them.
+        chosen.sort(
+            key=lambda s: (
+                not s.pinned,
+                pin_order.get(s.memory.subject or "", 0),
+                s.memory.created_at,
+                s.memory.id,
+            )
+        )
+        return Recall([render_line(s.memory) for s in chosen], chosen, used)
 
     async def _memories(self, scopes: Sequence[MemoryScope]) -> list[Memory]:
         """Memories of the distinct scopes, a text stored in two scopes only once."""

@@ -80,14 +80,15 @@ def test_discrete_emotion_regions_and_cues(
     assert intensity == pytest.approx(min(1.0, (point.valence**2 + point.arousal**2) ** 0.5))
 
 
-def test_prompt_line_names_feeling_numbers_and_style() -> None:
+def test_prompt_line_names_feeling_and_style_and_holds_while_the_mood_does() -> None:
     sad = EmotionState(valence=-0.6, arousal=-0.2, emotion="sad", intensity=0.63)
     assert describe_for_prompt(sad, "Mira", possessive="her") == (
-        "Mira currently feels sad (valence -0.60, arousal -0.20): "
-        "her replies are quieter and shorter."
+        "Mira currently feels sad: her replies are quieter and shorter."
     )
+    a_little_sadder = EmotionState(valence=-0.62, arousal=-0.25, emotion="sad", intensity=0.67)
+    assert describe_for_prompt(a_little_sadder, "Mira") == describe_for_prompt(sad, "Mira")
     very = describe_for_prompt(EmotionState(0.8, 0.5, "happy", 0.94), "{{char}}")
-    assert very.startswith("{{char}} currently feels very happy (valence +0.80, arousal +0.50)")
+    assert very.startswith("{{char}} currently feels very happy: ")
     slight = describe_for_prompt(EmotionState(-0.3, 0.1, "angry", 0.32), "Kai")
     assert "slightly angry" in slight and "their replies are curt" in slight
     assert "feels calm" in describe_for_prompt(EmotionState(), "Kai")
