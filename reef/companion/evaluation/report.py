@@ -335,10 +335,10 @@ measurement. Scenarios are data files in `reef/companion/evaluation/scenarios/`.
   prefix can be served from the engine's prefix cache (`cached tokens`, reported by the API's
   usage). The memory and emotion section follows the card in the prompt; on a turn where it
   changes (another memory recalled, the mood's label or degree moves) the history after it is
-  recomputed, otherwise the history is served from the cache too. TTFT depends on how busy the machine is (see the load
-  average above: on a shared 2-core machine llama.cpp slows down several times when other
-  processes take a core); the cached and computed token counts do not, and are the
-  machine-independent part of the result.
+  recomputed, otherwise the history is served from the cache too. TTFT depends on how busy
+  the machine is (see the load average above: on a shared 2-core machine llama.cpp slows down
+  several times when other processes take a core); the cached and computed token counts do
+  not, and are the machine-independent part of the result.
 - **Tokens per turn**: `prompt_tokens` the API reports per turn (what was sent to the model)
   against the whole-history alternative: the same prompt plus every message of the earlier
   sessions, counted with the model's own tokenizer (each message's `token_count`) plus
