@@ -31,6 +31,13 @@ log = logging.getLogger(__name__)
 
 MAX_LIKES = 5  # preferences named in the summary, newest first
 MAX_EVENTS = 2  # life events named in the summary, newest first
+# (at most this many exchanges, how the summary puts it), then what it says beyond them.
+ACQUAINTANCE: tuple[tuple[int, str], ...] = (
+    (1, "have just met"),
+    (10, "have talked a few times"),
+    (100, "have talked many times"),
+)
+ACQUAINTANCE_BEYOND = "know each other well"
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 NARRATIVE_PROMPT = """\
@@ -106,12 +113,19 @@ def _between_them(memories: Sequence[Memory]) -> list[str]:
     return [render_line(m) for m in [*shared, *events[:MAX_EVENTS]]]
 
 
+def how_long_they_have_talked(exchanges: int) -> str:
+    """The summary's opening. In bands, not an exact count: the summary sits in the prompt
+    before the history, and a sentence that changed every turn would keep the engine from
+    reusing the cached history."""
+    for most, phrase in ACQUAINTANCE:
+        if exchanges <= most:
+            return f"{{{{char}}}} and {{{{user}}}} {phrase}."
+    return f"{{{{char}}}} and {{{{user}}}} {ACQUAINTANCE_BEYOND}."
+
+
 def facts_summary(memories: Sequence[Memory], exchanges: int) -> list[str]:
     """The rule-built sentences, most important first."""
-    opening = f"{{{{char}}}} and {{{{user}}}} have talked over {exchanges} exchanges."
-    if exchanges == 1:
-        opening = "{{char}} and {{user}} have just met."
-    sentences = [opening]
+    sentences = [how_long_they_have_talked(exchanges)]
     for sentence in (_about(memories), _preferences(memories), _people_and_pets(memories)):
         if sentence:
             sentences.append(sentence)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from reef.companion.memory import (
     CompanionMemory,
     Exchange,
@@ -10,7 +12,7 @@ from reef.companion.memory import (
     MemoryScope,
     RelationshipSummarizer,
 )
-from reef.companion.memory.summary import bounded
+from reef.companion.memory.summary import bounded, how_long_they_have_talked
 from reef.errors import Overloaded
 from reef.settings import MemorySettings
 from tests.companion.memory.support import ScriptedCompletion, remember, words
@@ -36,7 +38,7 @@ async def test_facts_summary_names_who_the_user_is(
     )
     second = await memory.observe(scope, Exchange("Actually, I moved to Bergen.", "Oh!"))
     assert second.summary.exchanges == 2
-    assert "have talked over 2 exchanges" in second.summary.text
+    assert "have talked a few times" in second.summary.text
     assert "lives in Bergen" in second.summary.text and "Oslo" not in second.summary.text
     assert await memory.summary(scope) == second.summary
 
@@ -99,3 +101,17 @@ async def test_a_failed_or_empty_narration_falls_back_to_facts(
         assert summary.narrative == ""
         assert "{{user}} likes jazz." in summary.text
     assert len(complete.calls) == 3
+
+
+@pytest.mark.parametrize(
+    ("exchanges", "phrase"),
+    [
+        (1, "have just met"),
+        (2, "have talked a few times"),
+        (10, "have talked a few times"),
+        (11, "have talked many times"),
+        (101, "know each other well"),
+    ],
+)
+def test_the_opening_changes_only_between_bands(exchanges: int, phrase: str) -> None:
+    assert how_long_they_have_talked(exchanges) == f"{{{{char}}}} and {{{{user}}}} {phrase}."
