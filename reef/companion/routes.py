@@ -37,7 +37,8 @@ from reef.errors import InvalidRequest
 from reef.platform.types import Principal
 
 router = APIRouter(prefix="/v1/companion", tags=["companion"])
-CARD_IMPORT_PATH = f"{router.prefix}/characters/import"
+CARD_IMPORT_ROUTE = "/characters/import"
+CARD_IMPORT_PATH = router.prefix + CARD_IMPORT_ROUTE
 MULTIPART_ENVELOPE_BYTES = 64 * 1024
 """Room for multipart headers and form fields around a card file of the largest allowed size."""
 
@@ -75,7 +76,7 @@ async def create_character(
     return character_view(await service.create_character(principal, body))
 
 
-@router.post(CARD_IMPORT_PATH.removeprefix(router.prefix))
+@router.post(CARD_IMPORT_ROUTE)
 async def import_character(
     request: Request,
     user: str | None = UserQuery,
