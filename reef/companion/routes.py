@@ -322,6 +322,7 @@ async def list_memories(
 
 @router.patch("/memories/{memory_id}")
 async def correct_memory(
+    request: Request,
     memory_id: str,
     body: MemoryCorrectionBody,
     user: str = RequiredUser,
@@ -331,7 +332,7 @@ async def correct_memory(
 ) -> dict[str, Any]:
     """Correct a memory; its old value stays in its history."""
     operation, memory = await service.memories.correct(
-        principal, user, memory_id, body.text, body.value, character_id
+        principal, user, memory_id, body.text, body.value, character_id, request.state.request_id
     )
     return {**memory_view(memory, user), "operation": operation.to_dict()}
 

@@ -71,7 +71,7 @@ class CompanionService:
         self.catalogue = catalogue
         self.voice = voice or VoiceService(settings.speech)
         self.memory = MemoryFactory(db, catalogue, router, settings)
-        self.memories = UserMemories(db, settings, self.memory)
+        self.memories = UserMemories(db, settings, self.memory, services, catalogue)
         self.turns = TurnRunner(
             CompanionDeps(settings, db, catalogue, router, services, self.memory, self.voice)
         )

@@ -11,10 +11,12 @@ from typing import Any
 from reef.companion import repository as characters_repo
 from reef.companion.macros import apply_macros
 from reef.companion.memory import CompanionMemory, Memory, MemoryOperation, MemoryScope
-from reef.companion.memory_access import MemoryFactory, MemorySpend
+from reef.companion.memory_access import MemoryFactory, MemorySpend, record_memory_spend
 from reef.companion.model_access import estimator
 from reef.companion.sql_memory_store import memory_scope
+from reef.engine.catalogue import Catalogue
 from reef.errors import NotFound
+from reef.platform.service import PlatformServices
 from reef.platform.types import Principal
 from reef.settings import Settings
 from reef.store.db import Database
@@ -29,10 +31,19 @@ def memory_not_found(memory_id: str) -> NotFound:
 
 
 class UserMemories:
-    def __init__(self, db: Database, settings: Settings, factory: MemoryFactory) -> None:
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        factory: MemoryFactory,
+        services: PlatformServices,
+        catalogue: Catalogue,
+    ) -> None:
         self.db = db
         self.settings = settings
         self._factory = factory
+        self._services = services
+        self._catalogue = catalogue
 
     async def _memory_for(self, principal: Principal, spend: MemorySpend) -> CompanionMemory:
         count = estimator(self.settings.companion.chars_per_token_estimate)
@@ -97,10 +108,14 @@ class UserMemories:
         text: str,
         value: str | None,
         character_id: str | None,
+        request_id: str,
     ) -> tuple[MemoryOperation, Memory]:
+        """Correct one memory; the embedding of the new text is metered like any other."""
         scope = await self._scope_of_memory(principal, user, memory_id, character_id)
-        memory = await self._memory_for(principal, MemorySpend())
+        spend = MemorySpend()
+        memory = await self._memory_for(principal, spend)
         operation = await memory.correct(scope, memory_id, text, value=value)
+        await record_memory_spend(self._services, self._catalogue, principal, request_id, spend)
         corrected = await self._factory.store(principal.org_id).get(scope, memory_id)
         assert corrected is not None
         return operation, corrected

@@ -25,6 +25,7 @@ from reef.store.db import Database
 from reef.store.models import UsageEvent
 from tests.api.server import wait_until
 from tests.companion.server_support import (
+    EMBEDDING_MODEL,
     REMOTE_MODEL,
     CompanionServer,
     client,
@@ -396,14 +397,16 @@ def test_memories_are_extracted_listed_corrected_and_really_deleted(
     assert mira["name"] in listed["summary"]["text"]
 
     dog = by_subject["user.pet.dog"]
-    corrected = ok(
-        api.patch(
-            f"/memories/{dog['id']}",
-            params={"user": "alice"},
-            json={"text": "The user has a dog named Rexy.", "value": "Rexy"},
-        )
+    correction = api.patch(
+        f"/memories/{dog['id']}",
+        params={"user": "alice"},
+        json={"text": "The user has a dog named Rexy.", "value": "Rexy"},
     )
+    corrected = ok(correction)
     assert corrected["value"] == "Rexy" and corrected["source"] == "user"
+    (embedding,) = ledger_rows(companion_db, correction.headers["x-request-id"], 1)
+    assert (embedding.endpoint, embedding.model) == ("companion.memory", EMBEDDING_MODEL)
+    assert embedding.prompt_tokens > 0 and embedding.status == 200
     assert corrected["history"][-1]["value"] == "Rex"
     assert corrected["operation"]["event"] == "UPDATE"
 
