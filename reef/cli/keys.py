@@ -9,11 +9,11 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from reef.cli.main import app
 from reef.cli.platform_store import open_store
+from reef.cli.tables import table_console
 from reef.platform import keys
 from reef.platform.types import KeyInfo
 
@@ -90,7 +90,7 @@ def list_(
             f"{info.created_at:%Y-%m-%d %H:%M}",
             status,
         )
-    Console().print(table)
+    table_console().print(table)
 
 
 @keys_app.command("revoke")

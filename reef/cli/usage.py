@@ -8,11 +8,11 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from reef.cli.main import app
 from reef.cli.platform_store import open_store
+from reef.cli.tables import table_console
 from reef.platform import accounts, analytics
 from reef.platform.types import OperatorSummary, UsageRow
 
@@ -83,7 +83,7 @@ def usage(
     if operator == (org is not None):
         typer.echo("error: give either --org NAME or --operator", err=True)
         raise typer.Exit(2)
-    console = Console()
+    console = table_console()
     if operator:
         with open_store() as db:
             summary = analytics.operator_summary(db, datetime.now(UTC).date())

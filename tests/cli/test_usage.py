@@ -104,6 +104,16 @@ def test_org_usage_table(cli_env: dict[str, str]) -> None:
     assert "globex-only" not in result.stdout
 
 
+def test_piped_table_is_never_cut(cli_env: dict[str, str]) -> None:
+    # No COLUMNS, output to a pipe: rich alone would squeeze the table into 80 columns.
+    env: dict[str, str | None] = {**cli_env, "COLUMNS": None}
+    result = runner.invoke(app, ["usage", "--org", "acme"], env=env)
+
+    assert result.exit_code == 0, result.output
+    assert TODAY.isoformat() in result.stdout and "characters" in result.stdout
+    assert "…" not in result.stdout
+
+
 def test_operator_summary(cli_env: dict[str, str]) -> None:
     as_json = reef(cli_env, "--operator", "--json")
     table = reef(cli_env, "--operator")
