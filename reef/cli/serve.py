@@ -18,7 +18,7 @@ def serve(
     import uvicorn
 
     from reef.api.app import create_app
-    from reef.api.logging import logging_config
+    from reef.http.logging import logging_config
     from reef.settings import Settings
 
     overrides = {name: value for name, value in (("host", host), ("port", port)) if value}

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from reef.companion.cards import Card
+from reef.companion.cards.codec import Card
 
 Visibility = Literal["private", "public"]
 MessageRole = Literal["user", "assistant"]

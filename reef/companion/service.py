@@ -6,11 +6,11 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from reef.companion import repository as characters_repo
-from reef.companion import session_repository as sessions_repo
-from reef.companion.card_upload import UploadedCard
-from reef.companion.cards import Card, CardVersion, parse_card
-from reef.companion.characters import (
+from reef.companion.cards.codec import Card, CardVersion, parse_card
+from reef.companion.cards.macros import apply_macros
+from reef.companion.cards.upload import UploadedCard
+from reef.companion.characters import repository as characters_repo
+from reef.companion.characters.build import (
     ExportedCard,
     ExportFormat,
     card_from_fields,
@@ -20,10 +20,19 @@ from reef.companion.characters import (
     temperament_of,
     with_fields,
 )
-from reef.companion.macros import apply_macros
-from reef.companion.memory_access import MemoryFactory
-from reef.companion.model_access import CountTokens, open_chat_model
-from reef.companion.prompt import select_greeting
+from reef.companion.characters.repository import CharacterChanges
+from reef.companion.chat_model import CountTokens, open_chat_model
+from reef.companion.http.schemas import (
+    CharacterCreateBody,
+    CharacterUpdateBody,
+    EditMessageBody,
+    SessionCreateBody,
+    session_view,
+)
+from reef.companion.memory.user_access import UserMemories
+from reef.companion.memory.wiring import MemoryFactory
+from reef.companion.prompt.assemble import select_greeting
+from reef.companion.prompt.turn import current_emotions
 from reef.companion.records import (
     MESSAGE_PREFIX,
     CharacterRecord,
@@ -33,19 +42,10 @@ from reef.companion.records import (
     Swipe,
     new_id,
 )
-from reef.companion.repository import CharacterChanges
-from reef.companion.schemas import (
-    CharacterCreateBody,
-    CharacterUpdateBody,
-    EditMessageBody,
-    SessionCreateBody,
-    session_view,
-)
-from reef.companion.turn_prompt import current_emotions
-from reef.companion.turn_types import CompanionDeps
-from reef.companion.turns import TurnRunner
-from reef.companion.user_memories import UserMemories
-from reef.companion.voice import VoiceService
+from reef.companion.sessions import repository as sessions_repo
+from reef.companion.sessions.turns import TurnRunner
+from reef.companion.sessions.types import CompanionDeps
+from reef.companion.voice.service import VoiceService
 from reef.engine.catalogue import Catalogue
 from reef.engine.router import Router
 from reef.errors import InvalidRequest, NotFound
@@ -135,7 +135,13 @@ class CompanionService:
         )
 
     async def list_characters(
-        self, principal: Principal, *, user: str | None, public_only: bool, limit: int
+        self,
+        principal: Principal,
+        *,
+        user: str | None,
+        public_only: bool,
+        limit: int,
+        after: str | None = None,
     ) -> list[CharacterRecord]:
         return await asyncio.to_thread(
             characters_repo.list_characters,
@@ -144,6 +150,7 @@ class CompanionService:
             owner=user,
             public_only=public_only,
             limit=limit,
+            after=after,
         )
 
     async def update_character(
@@ -307,7 +314,13 @@ class CompanionService:
         return self._session_view(session, members, messages)
 
     async def list_sessions(
-        self, principal: Principal, *, user: str | None, character_id: str | None, limit: int
+        self,
+        principal: Principal,
+        *,
+        user: str | None,
+        character_id: str | None,
+        limit: int,
+        after: str | None = None,
     ) -> list[SessionRecord]:
         return await asyncio.to_thread(
             sessions_repo.list_sessions,
@@ -316,6 +329,7 @@ class CompanionService:
             user=user,
             character_id=character_id,
             limit=limit,
+            after=after,
         )
 
     async def delete_session(self, principal: Principal, session_id: str, user: str | None) -> None:

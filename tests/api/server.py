@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from reef.platform import accounts, keys
 from reef.store.db import Database
-from reef.store.models import UsageEvent
+from reef.store.tables import UsageEvent
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 REEF_COMMAND = Path(sys.executable).parent / "reef"  # the installed console script

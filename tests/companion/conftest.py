@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from reef.companion.cards import Card, parse_card
+from reef.companion.cards.codec import Card, parse_card
 from reef.store.db import Database
 from tests.companion.server_support import (
     CompanionServer,

@@ -5,9 +5,9 @@ from typing import Any
 
 import pytest
 
-from reef.companion.card_model import CharacterBook
-from reef.companion.lore_decorators import resolve_rules, split_decorators
-from reef.companion.lorebook import LoreChat, LoreScan, scan_lorebook
+from reef.companion.cards.model import CharacterBook
+from reef.companion.lore.book import LoreChat, LoreScan, scan_lorebook
+from reef.companion.lore.decorators import resolve_rules, split_decorators
 from reef.settings import CompanionSettings
 from tests.companion.support import make_book, words
 

@@ -4,8 +4,8 @@ from typing import Any
 
 import pytest
 
-from reef.companion.cards import Card
-from reef.companion.prompt import ChatTurn, assemble_prompt, select_greeting
+from reef.companion.cards.codec import Card
+from reef.companion.prompt.assemble import ChatTurn, assemble_prompt, select_greeting
 from reef.errors import ContextLengthExceeded, InvalidRequest
 from reef.settings import CompanionSettings
 from tests.companion.support import make_book, make_card, words

@@ -17,12 +17,12 @@ from typing import Any
 import httpx
 from sqlalchemy import func, select
 
-from reef.companion.cards import export_card_json, parse_card
-from reef.companion.models import MemoryRow, Message
+from reef.companion.cards.codec import export_card_json, parse_card
+from reef.companion.tables import MemoryRow, Message
 from reef.platform import accounts, keys
 from reef.settings import Settings
 from reef.store.db import Database
-from reef.store.models import UsageEvent
+from reef.store.tables import UsageEvent
 from tests.api.server import wait_until
 from tests.companion.server_support import (
     EMBEDDING_MODEL,

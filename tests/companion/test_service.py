@@ -11,26 +11,26 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from reef.api.metering import RequestMeter
-from reef.api.metrics import Metrics
-from reef.companion import session_repository as sessions_repo
-from reef.companion.records import MESSAGE_PREFIX, NewMessage, Swipe, new_id
-from reef.companion.schemas import (
+from reef.companion.http.schemas import (
     CharacterCreateBody,
     SendMessageBody,
     SessionCreateBody,
 )
+from reef.companion.prompt.turn import SpeakerPrefixFilter
+from reef.companion.records import MESSAGE_PREFIX, NewMessage, Swipe, new_id
 from reef.companion.service import CompanionService
-from reef.companion.turn_prompt import SpeakerPrefixFilter
-from reef.companion.turn_stream import collect
-from reef.companion.turn_types import PreparedTurn
+from reef.companion.sessions import repository as sessions_repo
+from reef.companion.sessions.stream import collect
+from reef.companion.sessions.types import PreparedTurn
 from reef.engine.catalogue import Catalogue
 from reef.engine.router import Router
+from reef.http.metering import RequestMeter
+from reef.http.metrics import Metrics
 from reef.platform import accounts, keys
 from reef.platform.service import PlatformServices
 from reef.platform.types import Principal
 from reef.store.db import Database
-from reef.store.models import UsageEvent
+from reef.store.tables import UsageEvent
 from tests.companion.server_support import CHAT_MODEL, catalogue_toml, server_settings
 
 SMALL_WINDOW_MODEL = "smollm2-small-window"

@@ -13,7 +13,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect, text
 
 from reef.store.db import MIGRATIONS_DIR, make_engine, migrate
-from reef.store.models import Base
+from reef.store.tables import Base
 
 PLATFORM_TABLES = {"organizations", "api_keys", "usage_events"}
 

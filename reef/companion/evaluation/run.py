@@ -11,8 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reef.companion.evaluation.client import CompanionClient, GenerationParams
-from reef.companion.evaluation.local_server import LocalServer
-from reef.companion.evaluation.machine import describe_machine, load_average
 from reef.companion.evaluation.results import EvalResults
 from reef.companion.evaluation.runner import Progress, RunOptions, ScenarioRunner
 from reef.companion.evaluation.scenario import (
@@ -24,11 +22,14 @@ from reef.companion.evaluation.scenario import (
 from reef.companion.evaluation.scorers import load_rubric
 from reef.engine.catalogue import Catalogue
 from reef.errors import InvalidRequest, NotFound
+from reef.evals.local_server import AppFactory, LocalServer
+from reef.evals.machine import describe_machine, load_average
 from reef.settings import Settings
 
 QUICK_DIALOGUES = 1  # --quick: the first dialogue scenario only
 QUICK_LONG_CARD_TURNS = 3  # --quick: turn 1 and two cached turns of the long card
 SERVER_STARTUP_TIMEOUT_S = 180.0
+EVAL_ORG_NAME = "companion-eval"
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ class EvalConfig:
     catalogue: Path | None
     request_timeout_s: float
     command: str
+    app_factory: AppFactory
 
 
 @dataclass(frozen=True)
@@ -110,7 +112,13 @@ def _server(config: EvalConfig, settings: Settings) -> Iterator[tuple[str, str, 
     if config.base_url is not None and config.api_key is not None:
         yield config.base_url, config.api_key, config.base_url
         return
-    with LocalServer(settings, config.catalogue, SERVER_STARTUP_TIMEOUT_S) as local:
+    with LocalServer(
+        settings,
+        config.app_factory,
+        catalogue=config.catalogue,
+        startup_timeout_s=SERVER_STARTUP_TIMEOUT_S,
+        org_name=EVAL_ORG_NAME,
+    ) as local:
         yield local.base_url, local.api_key, "in-process, fresh temporary data directory"
 
 
