@@ -427,7 +427,14 @@ def test_memories_are_extracted_listed_corrected_and_really_deleted(
 
     forgotten = ok(api.delete("/memories", params={"user": "alice", "character_id": mira["id"]}))
     assert forgotten["deleted"] == len(listed["data"]) - 1
-    assert memories(api, "alice", mira["id"]) == {"object": "list", "data": [], "summary": None}
+    assert memories(api, "alice", mira["id"]) == {
+        "object": "list",
+        "data": [],
+        "has_more": False,
+        "first_id": None,
+        "last_id": None,
+        "summary": None,
+    }
     with companion_db.session() as db_session:
         left = db_session.scalar(select(func.count()).where(MemoryRow.character_id == mira["id"]))
     assert left == 0

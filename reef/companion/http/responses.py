@@ -165,8 +165,15 @@ class CorrectedMemory(Memory):
     operation: MemoryOperation
 
 
+class RelationshipSummary(BaseModel):
+    text: str
+    narrative: str
+    exchanges: int
+    updated_at: str
+
+
 class MemoryPage(Page[Memory]):
-    summary: str | None = Field(None, description="the relationship summary")
+    summary: RelationshipSummary | None = Field(None, description="who the user is to them")
 
 
 class MemoryDeletion(BaseModel):

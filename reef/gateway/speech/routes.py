@@ -242,7 +242,12 @@ def _json(body: dict[str, Any]) -> str:
     return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
 
 
-@router.post("/v1/get_voice", tags=[MINIMAX_TAG], response_model=GetVoiceResponse)
+@router.post(
+    "/v1/get_voice",
+    tags=[MINIMAX_TAG],
+    response_model=GetVoiceResponse,
+    response_model_exclude_unset=True,
+)
 async def minimax_get_voice(request: Request, body: GetVoiceBody, _: Caller) -> dict[str, Any]:
     listing = get_voice_listing(app_state(request).speech.registry, body.voice_type)
     return {**listing, "base_resp": MINIMAX_SUCCESS}
