@@ -12,7 +12,7 @@ a broken one and a slow one at once:
 
 Usage it reports: prompt tokens = words in all messages, cached tokens = words in system
 messages, completion tokens = words streamed. Run standalone for benchmarks:
-`python -m tests.fakes.upstream --port 9100 --token-delay 0.01`.
+`python -m tests.support.upstream --port 9100 --token-delay 0.01`.
 """
 
 from __future__ import annotations
