@@ -7,6 +7,7 @@ EMBEDDING_MODEL = "all-minilm-l6-v2"
 SPEECH_MODEL = "reef-tts"
 SPEECH_PER_1K_CHARS = 0.5
 REMOTE_MODEL = "remote-echo"
+TOOL_MODEL = "remote-tools"
 
 
 def catalogue_toml(upstream_base_url: str, upstream_key: str) -> str:
@@ -53,6 +54,13 @@ fallbacks = ["remote-echo"]
 upstream_model = "slow"
 timeout_s = 0.5
 fallbacks = ["remote-echo"]
+
+[models.{TOOL_MODEL}]
+{remote}
+upstream_model = "tool-caller"
+context_length = 4096
+input_per_m = 1.0
+output_per_m = 2.0
 
 [models.remote-gated]
 {remote}
