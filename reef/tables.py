@@ -7,8 +7,8 @@ the products in the layers and no product needs to know another's tables.
 
 from __future__ import annotations
 
-import reef.agents.tables  # noqa: F401
-import reef.companion.tables  # noqa: F401
+import reef.agents.tables
+import reef.companion.tables
 from reef.store.tables import Base
 
 metadata = Base.metadata

@@ -1,6 +1,7 @@
 """Every failure leaves the API in one of three wire shapes: OpenAI's `error` object, MiniMax's
-`base_resp`, or Anthropic's `{"type": "error", "error": {...}}` on routes tagged `anthropic`. Handlers here convert `ReefError`, FastAPI's validation errors and Starlette's
-HTTP errors so that no other shape ever reaches a client."""
+`base_resp`, or Anthropic's `{"type": "error", "error": {...}}` on routes tagged `anthropic`.
+Handlers here convert `ReefError`, FastAPI's validation errors and Starlette's HTTP errors so
+that no other shape ever reaches a client."""
 
 from __future__ import annotations
 
