@@ -20,8 +20,9 @@ from reef.companion.chat_model import ChatModel, estimator
 from reef.engine.catalogue import ModelSpec
 from reef.errors import InvalidRequest
 from reef.settings import CompanionSettings
-from tests.companion.server_support import CHAT_MODEL, REMOTE_MODEL, error_of, ok
 from tests.companion.support import make_book, make_card
+from tests.support.catalogue import CHAT_MODEL, REMOTE_MODEL
+from tests.support.inprocess import error_of, ok
 
 SETTINGS = CompanionSettings()
 FIELD_CAP = SETTINGS.card_max_field_chars

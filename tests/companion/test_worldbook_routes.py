@@ -12,9 +12,10 @@ from typing import Any
 import httpx
 
 from reef.settings import CompanionSettings
-from tests.companion.server_support import REMOTE_MODEL, error_of, ok
 from tests.companion.support import DATA
-from tests.fakes.upstream import FakeUpstream
+from tests.support.catalogue import REMOTE_MODEL
+from tests.support.inprocess import error_of, ok
+from tests.support.upstream import FakeUpstream
 
 FILE = DATA / "worldbook_saltmere.json"
 JSON = {"content-type": "application/json"}
@@ -88,7 +89,7 @@ def test_import_export_round_trip_list_and_delete(api: httpx.Client) -> None:
 
 
 def test_attached_entries_fire_in_a_real_turns_prompt(
-    api: httpx.Client, companion_upstream: FakeUpstream
+    api: httpx.Client, upstream: FakeUpstream
 ) -> None:
     book = import_book(api)
     character = {"name": "Mira", "description": "Mira keeps the harbour.", "model": REMOTE_MODEL}
@@ -101,11 +102,11 @@ def test_attached_entries_fire_in_a_real_turns_prompt(
     assert ok(api.get(f"/characters/{mira['id']}"))["lorebooks"] == [book["id"]]
     session = ok(api.post("/sessions", json={"user": "ann", "character_id": mira["id"]}))
 
-    prompt = turn(api, session["id"], "Is the lighthouse lit tonight?", companion_upstream)
+    prompt = turn(api, session["id"], "Is the lighthouse lit tonight?", upstream)
     assert "Mira tends the Saltmere light" in prompt  # keyed entry, macros applied
     assert "every ship that hears the fog bell" in prompt  # constant entry
     assert "kraken" not in prompt and "Wren rows" not in prompt  # disabled / not keyed
-    system = prompt_of(companion_upstream, "Is the lighthouse lit tonight?")[0]["content"]
+    system = prompt_of(upstream, "Is the lighthouse lit tonight?")[0]["content"]
     # position 0 lands before the character's description, position 1 after it
     before, persona, after = (
         system.index("Mira tends the Saltmere light"),
@@ -115,8 +116,8 @@ def test_attached_entries_fire_in_a_real_turns_prompt(
     assert before < persona < after
 
     text = "A storm rolls in with the tide."
-    turn(api, session["id"], text, companion_upstream)
-    messages = prompt_of(companion_upstream, text)
+    turn(api, session["id"], text, upstream)
+    messages = prompt_of(upstream, text)
     assert "lights the second lamp" in messages[0]["content"]
     # position 4 (at depth 1): its own system message just before the newest message
     assert messages[-2] == {
@@ -125,12 +126,12 @@ def test_attached_entries_fire_in_a_real_turns_prompt(
     }
 
     ok(api.put(f"/characters/{mira['id']}/worldbooks", json={"worldbook_ids": []}))
-    prompt = turn(api, session["id"], "And the lighthouse now?", companion_upstream)
+    prompt = turn(api, session["id"], "And the lighthouse now?", upstream)
     assert "Saltmere" not in prompt
 
 
 def test_a_cards_extensions_world_names_its_world_book(
-    api: httpx.Client, companion_upstream: FakeUpstream
+    api: httpx.Client, upstream: FakeUpstream
 ) -> None:
     card = ok(api.post("/characters/import", content=(DATA / "card_v2_rich.json").read_bytes()))
     assert card["card"]["data"]["extensions"]["world"] == "Glade Lore" and card["lorebooks"] == []
@@ -143,7 +144,7 @@ def test_a_cards_extensions_world_names_its_world_book(
             "/sessions", json={"user": "ann", "character_id": card["id"], "model": REMOTE_MODEL}
         )
     )
-    prompt = turn(api, session["id"], "The lantern in the glade has old magic.", companion_upstream)
+    prompt = turn(api, session["id"], "The lantern in the glade has old magic.", upstream)
     assert "LANTERN-LORE: it never dims." in prompt  # the named world book
     assert "The glade is hidden by old magic." in prompt  # the card's own book still fires
 
