@@ -27,6 +27,7 @@ from reef.companion.http.schemas import (
     CharacterUpdateBody,
     EditMessageBody,
     SessionCreateBody,
+    inspection_view,
     session_view,
 )
 from reef.companion.memory.user_access import UserMemories
@@ -372,6 +373,26 @@ class CompanionService:
             model_name, self.catalogue, self.turns.deps.router, self.settings
         )
         return model.count_tokens(text)
+
+    async def inspect_message(
+        self,
+        principal: Principal,
+        session_id: str,
+        message_id: str,
+        *,
+        swipe: int | None,
+        user: str | None,
+    ) -> dict[str, Any]:
+        """What went into the prompt of a reply's swipe (the shown one by default)."""
+        message = await asyncio.to_thread(
+            sessions_repo.get_message,
+            self.db,
+            principal.org_id,
+            session_id,
+            message_id,
+            user=user,
+        )
+        return inspection_view(message, swipe)
 
     async def delete_message(
         self, principal: Principal, session_id: str, message_id: str, user: str | None

@@ -15,7 +15,7 @@ from typing import Any
 
 import anyio
 
-from reef.companion.http.schemas import message_view
+from reef.companion.http.schemas import inspection_view, message_view
 from reef.companion.prompt.turn import SpeakerPrefixFilter
 from reef.companion.sessions.turns import TurnRunner
 from reef.companion.sessions.types import PreparedTurn, TurnResult
@@ -42,6 +42,7 @@ def turn_view(result: TurnResult) -> dict[str, Any]:
         },
         "memory_operations": result.memory_operations,
         "audio": result.audio,
+        **({"inspection": inspection_view(result.message)} if result.inspect else {}),
     }
 
 

@@ -20,7 +20,7 @@ from reef.companion.characters.build import temperament_of
 from reef.companion.chat_model import open_chat_model
 from reef.companion.emotion import EmotionState, appraise_exchange, update_state
 from reef.companion.http.schemas import GenerationOptions, RegenerateBody, SendMessageBody
-from reef.companion.memory import CompanionMemory, Exchange, MemoryScope
+from reef.companion.memory import CompanionMemory, Exchange, MemoryContext, MemoryScope
 from reef.companion.memory.sql_store import memory_scope
 from reef.companion.memory.wiring import MemorySpend, record_memory_spend
 from reef.companion.prompt.assemble import strip_speaker_prefix
@@ -42,6 +42,7 @@ from reef.companion.records import (
     new_id,
 )
 from reef.companion.sessions import repository as sessions_repo
+from reef.companion.sessions.inspection import inspect_turn, no_memories
 from reef.companion.sessions.types import CompanionDeps, PreparedTurn, TurnMeter, TurnResult
 from reef.companion.voice.service import record_speech
 from reef.engine.protocol import ChatRequest, Usage
@@ -188,7 +189,7 @@ class TurnRunner:
         )
         scope = memory_scope(session.end_user_id, character.id)
         query = user_text or (turns[-1].content if turns else "")
-        memories = await self._recall(memory, scope, query)
+        recalled = await self._recall(memory, scope, query)
         max_tokens = options.max_tokens or config.reply_max_tokens
         prompt = await asyncio.to_thread(
             build_prompt,
@@ -198,7 +199,7 @@ class TurnRunner:
             turns,
             model=model,
             max_tokens=max_tokens,
-            memories=memories,
+            memories=recalled.lines,
             mood=mood,
             settings=config,
         )
@@ -233,20 +234,24 @@ class TurnRunner:
             expected_last=history[-1].id if history and target is None else None,
             history=history,
             prompt=prompt,
+            recalled=recalled,
+            max_tokens=max_tokens,
             stream=stream,
             memory=memory,
             scope=scope,
             spend=spend,
         )
 
-    async def _recall(self, memory: CompanionMemory, scope: MemoryScope, query: str) -> list[str]:
+    async def _recall(
+        self, memory: CompanionMemory, scope: MemoryScope, query: str
+    ) -> MemoryContext:
         if not query:
-            return []
+            return no_memories()
         try:
-            return await memory.context_lines(scope, query)
+            return await memory.context(scope, query)
         except ReefError as exc:
             log.warning("memory recall failed, replying without memories: %s", exc.message)
-            return []
+            return no_memories()
 
     # -- finishing ------------------------------------------------------------------------
 
@@ -277,6 +282,7 @@ class TurnRunner:
                 cached_tokens=usage.cached_tokens,
                 model=turn.stream.model,
                 finish_reason=finish_reason or "stop",
+                inspection=self._inspect(turn, usage),
             )
             user_record, message = await self._store(turn, swipe)
         except ReefError as exc:
@@ -297,7 +303,22 @@ class TurnRunner:
             turn.stream.model,
             operations,
             audio,
+            turn.options.inspect,
         )
+
+    def _inspect(self, turn: PreparedTurn, usage: Usage) -> dict[str, Any]:
+        inspection = inspect_turn(
+            turn.prompt,
+            turn.recalled,
+            character_id=turn.speaker.id,
+            char=turn.speaker.card.display_name,
+            user=turn.session.user_name,
+            model=turn.stream.model,
+            usage=usage,
+            max_tokens=turn.max_tokens,
+            context_window=turn.model.context_window,
+        )
+        return inspection.model_dump(mode="json")
 
     async def _store(
         self, turn: PreparedTurn, swipe: Swipe
