@@ -14,6 +14,7 @@ from reef.companion.chat_model import estimator
 from reef.companion.memory import CompanionMemory, Memory, MemoryOperation, MemoryScope
 from reef.companion.memory.sql_store import memory_scope
 from reef.companion.memory.wiring import MemoryFactory, MemorySpend, record_memory_spend
+from reef.companion.sessions import repository as sessions_repo
 from reef.engine.catalogue import Catalogue
 from reef.errors import NotFound
 from reef.platform.service import PlatformServices
@@ -76,16 +77,34 @@ class UserMemories:
                 characters_repo.get_character, self.db, principal.org_id, character_id
             )
             char = record.name
+        name = await self._display_name(principal, user, character_id)
 
-        # Stored text keeps {{char}}/{{user}} so renames apply; people read it filled in.
+        # Stored text keeps {{char}}/{{user}} so renames apply; people read it filled in, with
+        # the name the user chats under (as the prompt does), not their id.
         def fill(text: str) -> str:
-            return apply_macros(text, char=char, user=user)
+            return apply_macros(text, char=char, user=name)
 
         memories = [replace(m, text=fill(m.text)) for m in await store.list(scope)]
         summary_view = summary.to_dict() if summary else None
         if summary_view is not None:
             summary_view["text"] = fill(summary_view["text"])
         return memories, summary_view
+
+    async def _display_name(self, principal: Principal, user: str, character_id: str | None) -> str:
+        """The `user_name` of the user's latest chat (with the character, when given); the id
+        when they have none left."""
+        for with_character in dict.fromkeys((character_id, None)):
+            latest = await asyncio.to_thread(
+                sessions_repo.list_sessions,
+                self.db,
+                principal.org_id,
+                user=user,
+                character_id=with_character,
+                limit=1,
+            )
+            if latest:
+                return latest[0].user_name
+        return user
 
     async def _scope_of_memory(
         self, principal: Principal, user: str, memory_id: str, character_id: str | None
