@@ -22,6 +22,7 @@ from reef.companion.characters.build import (
 )
 from reef.companion.characters.repository import CharacterChanges
 from reef.companion.chat_model import CountTokens, open_chat_model
+from reef.companion.errors import message_too_long
 from reef.companion.http.schemas import (
     CharacterCreateBody,
     CharacterUpdateBody,
@@ -224,10 +225,16 @@ class CompanionService:
         ids = body.character_ids or ([body.character_id] if body.character_id else [])
         if not ids:
             raise InvalidRequest(
-                "a session needs 'character_id' or 'character_ids'", param="character_id"
+                "a session needs 'character_id' or 'character_ids'",
+                param="character_id",
+                code="missing_required_parameter",
             )
         if len(set(ids)) != len(ids):
-            raise InvalidRequest("character_ids lists a character twice", param="character_ids")
+            raise InvalidRequest(
+                "character_ids lists a character twice",
+                param="character_ids",
+                code="duplicate_character",
+            )
         members = await asyncio.to_thread(
             characters_repo.get_characters, self.db, principal.org_id, ids, viewer=body.user
         )
@@ -344,12 +351,14 @@ class CompanionService:
         self, principal: Principal, session_id: str, message_id: str, body: EditMessageBody
     ) -> MessageRecord:
         if body.content is None and body.active_swipe is None:
-            raise InvalidRequest("give 'content' and/or 'active_swipe'", param="content")
+            raise InvalidRequest(
+                "give 'content' and/or 'active_swipe'",
+                param="content",
+                code="missing_required_parameter",
+            )
         limit = self.settings.companion.max_message_chars
         if body.content is not None and len(body.content) > limit:
-            raise InvalidRequest(
-                f"content is {len(body.content)} characters; at most {limit}", param="content"
-            )
+            raise message_too_long(len(body.content), limit)
         token_count = None
         if body.content is not None:
             session = await asyncio.to_thread(

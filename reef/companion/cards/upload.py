@@ -14,6 +14,7 @@ from email.policy import HTTP
 from reef.errors import InvalidRequest
 
 FILE_FIELD = "file"
+NO_CARD_FILE = "missing_card_file"
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,11 @@ def read_card_upload(content_type: str | None, body: bytes, filename: str | None
     if content_type and content_type.lower().startswith("multipart/form-data"):
         return _from_multipart(content_type, body)
     if not body:
-        raise InvalidRequest("the request has no card file: send it as the body", param="file")
+        raise InvalidRequest(
+            "the request has no card file: send it as the body",
+            param="file",
+            code=NO_CARD_FILE,
+        )
     return UploadedCard(body, filename, {})
 
 
@@ -36,7 +41,9 @@ def _from_multipart(content_type: str, body: bytes) -> UploadedCard:
     head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode("latin-1")
     message = BytesParser(policy=HTTP).parsebytes(head + body)
     if not message.is_multipart():
-        raise InvalidRequest("the multipart body could not be read", param="file")
+        raise InvalidRequest(
+            "the multipart body could not be read", param="file", code="invalid_multipart"
+        )
     found: UploadedCard | None = None
     fields: dict[str, str] = {}
     for part in message.iter_parts():
@@ -51,10 +58,12 @@ def _from_multipart(content_type: str, body: bytes) -> UploadedCard:
             fields[name] = payload.decode("utf-8", errors="replace")
     if found is None:
         raise InvalidRequest(
-            f"the multipart body has no '{FILE_FIELD}' part holding the card", param="file"
+            f"the multipart body has no '{FILE_FIELD}' part holding the card",
+            param="file",
+            code=NO_CARD_FILE,
         )
     if not found.data:
-        raise InvalidRequest("the uploaded card file is empty", param="file")
+        raise InvalidRequest("the uploaded card file is empty", param="file", code=NO_CARD_FILE)
     return UploadedCard(found.data, found.filename, fields)
 
 

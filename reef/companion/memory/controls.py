@@ -9,20 +9,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from reef.companion.errors import memory_not_found
 from reef.companion.memory.reconcile import embed_texts
 from reef.companion.memory.store import MemoryStore
 from reef.companion.memory.text import normalize_value
 from reef.companion.memory.types import Clock, EmbedFn, Memory, MemoryOperation, MemoryScope
-from reef.errors import InvalidRequest, NotFound
+from reef.errors import InvalidRequest
 from reef.settings import MemorySettings
-
-
-def _not_found(memory_id: str) -> NotFound:
-    return NotFound(
-        f"no memory {memory_id!r} for this user and character",
-        param="memory_id",
-        code="memory_not_found",
-    )
 
 
 async def list_memories(store: MemoryStore, scope: MemoryScope) -> list[Memory]:
@@ -47,15 +40,18 @@ async def correct_memory(
     config = settings or MemorySettings()
     cleaned = " ".join(text.split())
     if not cleaned:
-        raise InvalidRequest("a corrected memory needs some text", param="text")
+        raise InvalidRequest(
+            "a corrected memory needs some text", param="text", code="invalid_value"
+        )
     if len(cleaned) > config.max_fact_chars:
         raise InvalidRequest(
             f"a memory is at most {config.max_fact_chars} characters, got {len(cleaned)}",
             param="text",
+            code="memory_too_long",
         )
     memory = await store.get(scope, memory_id)
     if memory is None:
-        raise _not_found(memory_id)
+        raise memory_not_found(memory_id)
     if value is None and memory.value:
         value = derived_value(memory.text, memory.value, cleaned)
     (vector,) = await embed_texts(embed, [cleaned])
@@ -109,7 +105,7 @@ async def delete_memory(store: MemoryStore, scope: MemoryScope, memory_id: str) 
     """Remove one memory for good."""
     memory = await store.get(scope, memory_id)
     if memory is None or not await store.delete(scope, memory_id):
-        raise _not_found(memory_id)
+        raise memory_not_found(memory_id)
     return MemoryOperation(
         "DELETE", memory.id, memory.text, memory.subject, reason="deleted by the user"
     )

@@ -111,9 +111,15 @@ def assemble_group_prompt(
     turns must carry `name`. Group greetings are expected to be in `history` already.
     """
     if not cards:
-        raise InvalidRequest("a group chat needs at least one character", param="cards")
+        raise InvalidRequest(
+            "a group chat needs at least one character", param="cards", code="invalid_value"
+        )
     if not 0 <= speaker < len(cards):
-        raise InvalidRequest(f"speaker {speaker} is not one of {len(cards)} cards", param="speaker")
+        raise InvalidRequest(
+            f"speaker {speaker} is not one of {len(cards)} cards",
+            param="speaker",
+            code="invalid_value",
+        )
     config = settings or CompanionSettings()
     card = cards[speaker]
     names = Names(card.display_name, user_name)
@@ -168,7 +174,11 @@ def _render_group_turn(turn: ChatTurn, speaker: Card, names: Names) -> ChatMessa
     if turn.role == "user":
         return {"role": "user", "content": f"{turn.name or names.user}: {content}"}
     if not turn.name:
-        raise InvalidRequest("group chat assistant turns need the character's name", param="name")
+        raise InvalidRequest(
+            "group chat assistant turns need the character's name",
+            param="name",
+            code="invalid_value",
+        )
     own = turn.name in (speaker.name, speaker.display_name)
     return {"role": "assistant" if own else "user", "content": f"{turn.name}: {content}"}
 

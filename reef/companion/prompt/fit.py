@@ -149,12 +149,17 @@ def _sections(
 
 def _check_window(window: Window) -> None:
     if window.reserve_for_reply < 0:
-        raise InvalidRequest("reserve_for_reply must not be negative", param="reserve_for_reply")
+        raise InvalidRequest(
+            "reserve_for_reply must not be negative",
+            param="reserve_for_reply",
+            code="invalid_value",
+        )
     if window.budget <= 0:
         raise InvalidRequest(
             f"context_window ({window.context_window}) must be larger than reserve_for_reply "
             f"({window.reserve_for_reply})",
             param="context_window",
+            code="invalid_value",
         )
 
 

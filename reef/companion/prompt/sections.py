@@ -65,6 +65,7 @@ def select_greeting(card: Card, greeting_index: int, *, group: bool = False) -> 
             f"greeting_index {greeting_index} is out of range: {card.name!r} has "
             f"{len(greetings)} greetings",
             param="greeting_index",
+            code="greeting_out_of_range",
         )
     return greetings[greeting_index]
 

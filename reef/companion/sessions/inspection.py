@@ -4,13 +4,13 @@ memories were recalled and how strongly, how many tokens each part of the prompt
 the engine reported (prompt, cached and completion tokens, the model that answered).
 
 It is stored inside the reply's swipe (the message's JSON `swipes`), so every alternative keeps
-its own and no table changes. Pydantic models, because they are both the stored form (read
-back with validation) and the API's response schema.
+its own and no table changes. Pydantic models, because they are both the stored form and the
+API's response schema (`http.responses.PromptInspection`).
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -147,12 +147,6 @@ def inspect_turn(
         dropped_examples=prompt.dropped_examples,
         included_history=prompt.included_history,
     )
-
-
-def stored_inspection(data: dict[str, Any] | None) -> Inspection | None:
-    """A swipe's stored inspection, or None when it has none (greetings, user messages,
-    replies written before inspections were kept)."""
-    return Inspection.model_validate(data) if data else None
 
 
 def no_memories() -> MemoryContext:

@@ -114,7 +114,11 @@ async def stream_events(runner: TurnRunner, turn: PreparedTurn) -> AsyncGenerato
         yield event({"type": "turn.done", **turn_view(result)})
         yield DONE_EVENT
     except Exception as exc:
-        error = exc if isinstance(exc, ReefError) else ReefError("The turn failed midway.")
+        error = (
+            exc
+            if isinstance(exc, ReefError)
+            else ReefError("The turn failed midway.", code="turn_failed")
+        )
         if not isinstance(exc, ReefError):
             log.exception("companion turn of session %s failed", turn.session.id)
         status = error.status

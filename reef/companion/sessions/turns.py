@@ -19,6 +19,7 @@ from reef.companion.characters import repository as characters_repo
 from reef.companion.characters.build import temperament_of
 from reef.companion.chat_model import open_chat_model
 from reef.companion.emotion import EmotionState, appraise_exchange, update_state
+from reef.companion.errors import message_too_long
 from reef.companion.http.schemas import GenerationOptions, RegenerateBody, SendMessageBody
 from reef.companion.memory import CompanionMemory, Exchange, MemoryContext, MemoryScope
 from reef.companion.memory.sql_store import memory_scope
@@ -66,13 +67,10 @@ class TurnRunner:
         config = self.deps.settings.companion
         text = body.content.strip()
         if len(body.content) > config.max_message_chars:
-            raise InvalidRequest(
-                f"content is {len(body.content)} characters; at most {config.max_message_chars}",
-                param="content",
-            )
+            raise message_too_long(len(body.content), config.max_message_chars)
         session, members, history = await self._load(principal, session_id, body.user)
         if not text and not session.is_group:
-            raise InvalidRequest("content must not be empty", param="content")
+            raise InvalidRequest("content must not be empty", param="content", code="empty_message")
         new_turn = ChatTurn("user", text) if text else None
         speaker = choose_speaker(session, members, history, new_turn, body.character_id)
         turns = [*to_turns(history), *([new_turn] if new_turn else [])]
@@ -106,19 +104,32 @@ class TurnRunner:
         session, members, history = await self._load(principal, session_id, body.user)
         if not history or history[-1].id != message_id:
             if not any(m.id == message_id for m in history):
-                raise sessions_repo.message_not_found(message_id)
-            raise InvalidRequest("only the newest message can be regenerated", param="message_id")
+                # Older than the history loaded, or not in this session at all.
+                await asyncio.to_thread(
+                    sessions_repo.get_message,
+                    self.deps.db,
+                    principal.org_id,
+                    session_id,
+                    message_id,
+                )
+            raise InvalidRequest(
+                "only the newest message can be regenerated",
+                param="message_id",
+                code="not_newest_message",
+            )
         target = history[-1]
         if target.role != "assistant" or target.is_greeting:
             raise InvalidRequest(
                 "only a generated reply can be regenerated (pick greetings with active_swipe)",
                 param="message_id",
+                code="not_a_generated_reply",
             )
         speaker = next((i for i, m in enumerate(members) if m.id == target.speaker_id), None)
         if speaker is None:
             raise InvalidRequest(
                 "the character who wrote this message is no longer in the session",
                 param="message_id",
+                code="speaker_left_session",
             )
         earlier = history[:-1]
         user_text = next((m.content for m in reversed(earlier) if m.role == "user"), "")
@@ -142,7 +153,11 @@ class TurnRunner:
         db, org = self.deps.db, principal.org_id
         session = await asyncio.to_thread(sessions_repo.get_session, db, org, session_id, user=user)
         if not session.character_ids:
-            raise InvalidRequest("this session has no characters left", param="session_id")
+            raise InvalidRequest(
+                "this session has no characters left",
+                param="session_id",
+                code="session_has_no_characters",
+            )
         members = await asyncio.to_thread(
             characters_repo.get_characters, db, org, session.character_ids
         )
