@@ -7,9 +7,12 @@ the products in the layers and no product needs to know another's tables.
 
 from __future__ import annotations
 
-import reef.companion.tables  # noqa: F401
+from reef.agents import tables as agent_tables
+from reef.companion import tables as companion_tables
 from reef.store.tables import Base
 
+PART_TABLES = (agent_tables, companion_tables)
+"""Imported for their side effect: each registers its tables on `Base`."""
 metadata = Base.metadata
 
-__all__ = ["metadata"]
+__all__ = ["PART_TABLES", "metadata"]

@@ -1,5 +1,5 @@
 """The companion product as the app sees it: its routers, its service's start and stop, and
-the larger body it allows for card uploads."""
+the larger bodies it allows for card and world book uploads."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from fastapi import APIRouter
 
 from reef.companion.http import routers
 from reef.companion.http.characters import CARD_IMPORT_PATH, MULTIPART_ENVELOPE_BYTES
+from reef.companion.http.worldbooks import WORLDBOOK_IMPORT_PATH
 from reef.companion.service import CompanionService
 from reef.companion.voice.service import VoiceService
 from reef.http.state import AppState
@@ -28,7 +29,10 @@ class CompanionProduct:
 
     @property
     def upload_limits(self) -> Mapping[str, int]:
-        return {CARD_IMPORT_PATH: self._settings.card_max_file_bytes + MULTIPART_ENVELOPE_BYTES}
+        return {
+            CARD_IMPORT_PATH: self._settings.card_max_file_bytes + MULTIPART_ENVELOPE_BYTES,
+            WORLDBOOK_IMPORT_PATH: self._settings.worldbook_max_bytes + MULTIPART_ENVELOPE_BYTES,
+        }
 
     async def start(self, state: AppState) -> None:
         self._service = CompanionService(

@@ -15,6 +15,7 @@ MessageRole = Literal["user", "assistant"]
 CHARACTER_PREFIX = "chr_"
 SESSION_PREFIX = "ses_"
 MESSAGE_PREFIX = "msg_"
+WORLDBOOK_PREFIX = "wb_"
 
 
 def new_id(prefix: str) -> str:
@@ -52,6 +53,27 @@ class CharacterRecord:
     temperament: dict[str, Any]
     model: str | None
     has_portrait: bool
+    created_at: datetime
+    updated_at: datetime
+    lorebooks: tuple[str, ...] = ()
+    """Ids of the world books attached to it, in attachment order."""
+
+    @property
+    def world_name(self) -> str | None:
+        """The world book the card names in `extensions.world` (SillyTavern's link), if any."""
+        name = self.card.data.extensions.get("world")
+        return name.strip() if isinstance(name, str) and name.strip() else None
+
+
+@dataclass(frozen=True)
+class WorldBookRecord:
+    """An organisation's world book without its file (see `book` loaders for that)."""
+
+    id: str
+    org_id: int
+    name: str
+    entry_count: int
+    size_bytes: int
     created_at: datetime
     updated_at: datetime
 

@@ -20,6 +20,7 @@ from reef.companion.characters.build import (
     temperament_of,
     with_fields,
 )
+from reef.companion.characters.limits import Locate, check_card_size, locator
 from reef.companion.characters.repository import CharacterChanges
 from reef.companion.chat_model import CountTokens, open_chat_model
 from reef.companion.errors import message_too_long
@@ -48,6 +49,8 @@ from reef.companion.sessions import repository as sessions_repo
 from reef.companion.sessions.turns import TurnRunner
 from reef.companion.sessions.types import CompanionDeps
 from reef.companion.voice.service import VoiceService
+from reef.companion.worldbooks.lore import WorldBookLore
+from reef.companion.worldbooks.service import WorldBookService
 from reef.engine.catalogue import Catalogue
 from reef.engine.router import Router
 from reef.errors import InvalidRequest, NotFound
@@ -74,8 +77,10 @@ class CompanionService:
         self.voice = voice or VoiceService(settings.speech)
         self.memory = MemoryFactory(db, catalogue, router, settings)
         self.memories = UserMemories(db, settings, self.memory, services, catalogue)
+        self.world_books = WorldBookService(db, settings.companion)
+        lore = WorldBookLore(db, settings.companion.worldbook_cache_books)
         self.turns = TurnRunner(
-            CompanionDeps(settings, db, catalogue, router, services, self.memory, self.voice)
+            CompanionDeps(settings, db, catalogue, router, services, self.memory, self.voice, lore)
         )
 
     def close(self) -> None:
@@ -90,10 +95,15 @@ class CompanionService:
     def _check_model(self, name: str | None) -> str | None:
         return self.catalogue.get(name, kind="chat").name if name else None
 
+    async def _check_size(self, card: Card, model_name: str | None, locate: Locate) -> None:
+        deps = self.turns.deps
+        await check_card_size(card, model_name, deps.catalogue, deps.router, self.settings, locate)
+
     async def create_character(
         self, principal: Principal, body: CharacterCreateBody, *, portrait: bytes | None = None
     ) -> CharacterRecord:
         card = card_from_fields(body.card, body)
+        await self._check_size(card, body.model, locator(body.data_fields(), "card."))
         return await self._store_character(principal, body, card, portrait)
 
     async def import_character(
@@ -104,6 +114,7 @@ class CompanionService:
         overrides = body.data_fields()
         if overrides:
             card = with_fields(card, overrides)
+        await self._check_size(card, body.model, locator(overrides, ""))
         return await self._store_character(principal, body, card, portrait_of(upload.data))
 
     async def _store_character(
@@ -164,6 +175,10 @@ class CompanionService:
         if body.card is not None or overrides:
             base = card_from_fields(body.card, body) if body.card is not None else current.card
             card = with_fields(base, overrides) if body.card is None else base
+        if card is not None or body.model is not None:
+            model = current.model if body.model is None else body.model
+            locate = locator(overrides, "card.")
+            await self._check_size(card or current.card, model or None, locate)
         voice = (
             await asyncio.to_thread(self.voice.settings_for, body.voice, current.voice)
             if body.voice is not None

@@ -1,4 +1,4 @@
-"""Tables of companions: end users, characters, chat sessions, messages, memories.
+"""Tables of companions: end users, characters, world books, chat sessions, messages, memories.
 
 Every row is reachable from exactly one organisation: either it carries `org_id` itself or it
 hangs off a row that does (members, revisions). Child rows go with their parent through
@@ -71,6 +71,44 @@ class Character(Base):
         Index("ix_companion_characters_org_visibility", "org_id", "visibility"),
         Index("ix_companion_characters_owner", "owner_id"),
     )
+
+
+class WorldBook(Base):
+    """An organisation's SillyTavern world book (lorebook): the file as imported, every key
+    kept, so it exports back unchanged. Names are unique per organisation because a card's
+    `extensions.world` refers to its world book by name."""
+
+    __tablename__ = "companion_worldbooks"
+
+    id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    book: Mapped[dict[str, Any]] = mapped_column(JSON)
+    entry_count: Mapped[int] = mapped_column(Integer)
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("org_id", "name", name="uq_companion_worldbooks_org_name"),
+        Index("ix_companion_worldbooks_org_created", "org_id", "created_at"),
+    )
+
+
+class CharacterWorldBook(Base):
+    """A world book attached to a character, in attachment order."""
+
+    __tablename__ = "companion_character_worldbooks"
+
+    character_id: Mapped[str] = mapped_column(
+        ForeignKey("companion_characters.id", ondelete="CASCADE"), primary_key=True
+    )
+    worldbook_id: Mapped[str] = mapped_column(
+        ForeignKey("companion_worldbooks.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (Index("ix_companion_character_worldbooks_book", "worldbook_id"),)
 
 
 class ChatSession(Base):

@@ -17,8 +17,12 @@ T = TypeVar("T")
 
 
 async def authenticated(request: Request) -> Principal:
-    """The verified caller (401 otherwise); kept on the request for error metering."""
-    principal = await app_state(request).services.authenticate(request.headers.get("authorization"))
+    """The verified caller (401 otherwise); kept on the request for error metering. The key comes
+    as `Authorization: Bearer`, or as Anthropic's clients send it, `x-api-key`."""
+    header = request.headers.get("authorization")
+    if not header and request.headers.get("x-api-key"):
+        header = f"Bearer {request.headers['x-api-key']}"
+    principal = await app_state(request).services.authenticate(header)
     request.state.principal = principal
     return principal
 

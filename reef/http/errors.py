@@ -1,6 +1,7 @@
-"""Every failure leaves the API in one of two wire shapes: OpenAI's `error` object or MiniMax's
-`base_resp`. Handlers here convert `ReefError`, FastAPI's validation errors and Starlette's
-HTTP errors so that no other shape ever reaches a client."""
+"""Every failure leaves the API in one of three wire shapes: OpenAI's `error` object, MiniMax's
+`base_resp`, or Anthropic's `{"type": "error", "error": {...}}` on routes tagged `anthropic`.
+Handlers here convert `ReefError`, FastAPI's validation errors and Starlette's HTTP errors so
+that no other shape ever reaches a client."""
 
 from __future__ import annotations
 
@@ -17,6 +18,20 @@ from starlette.routing import Match
 from reef.errors import InvalidRequest, NotFound, ReefError
 
 MINIMAX_TAG = "minimax"
+ANTHROPIC_TAG = "anthropic"
+
+# Anthropic's error `type` for each HTTP status it uses.
+_ANTHROPIC_TYPES = {
+    400: "invalid_request_error",
+    401: "authentication_error",
+    402: "billing_error",
+    403: "permission_error",
+    404: "not_found_error",
+    413: "request_too_large",
+    429: "rate_limit_error",
+    503: "overloaded_error",
+    529: "overloaded_error",
+}
 
 
 class RequestTooLarge(InvalidRequest):
@@ -48,27 +63,42 @@ def minimax_error_body(exc: ReefError) -> dict[str, Any]:
     }
 
 
+def anthropic_error_type(status: int) -> str:
+    return _ANTHROPIC_TYPES.get(status, "invalid_request_error" if status < 500 else "api_error")
+
+
+def anthropic_error_body(exc: ReefError) -> dict[str, Any]:
+    return {
+        "type": "error",
+        "error": {"type": anthropic_error_type(exc.status), "message": exc.message},
+    }
+
+
 def error_headers(exc: ReefError) -> dict[str, str]:
     if exc.retry_after is None:
         return {}
     return {"Retry-After": str(max(1, math.ceil(exc.retry_after)))}
 
 
-def speaks_minimax(request: Request) -> bool:
-    """MiniMax routes (tagged `minimax`) answer errors as HTTP 200 + `base_resp`. Before
-    routing (a body rejected by the middleware) the route is looked up by path."""
+def _route_tags(request: Request) -> tuple[str, ...]:
+    """The matched route's tags; before routing (a body rejected by the middleware) the route
+    is looked up by path."""
     route = request.scope.get("route")
     if route is None:
         route = next(
             (r for r in request.app.routes if r.matches(request.scope)[0] != Match.NONE), None
         )
-    return MINIMAX_TAG in getattr(route, "tags", ())
+    return tuple(getattr(route, "tags", ()))
 
 
 def render_error(request: Request, exc: ReefError) -> JSONResponse:
-    if speaks_minimax(request):
-        return JSONResponse(minimax_error_body(exc), status_code=200, headers=error_headers(exc))
-    return JSONResponse(openai_error_body(exc), status_code=exc.status, headers=error_headers(exc))
+    tags = _route_tags(request)
+    headers = error_headers(exc)
+    if MINIMAX_TAG in tags:
+        return JSONResponse(minimax_error_body(exc), status_code=200, headers=headers)
+    if ANTHROPIC_TAG in tags:
+        return JSONResponse(anthropic_error_body(exc), status_code=exc.status, headers=headers)
+    return JSONResponse(openai_error_body(exc), status_code=exc.status, headers=headers)
 
 
 async def error_response(request: Request, exc: ReefError) -> JSONResponse:

@@ -12,7 +12,8 @@ from typing import Any
 import httpx
 
 from reef.companion import errors
-from tests.companion.server_support import REMOTE_MODEL, error_of, ok
+from tests.support.catalogue import REMOTE_MODEL
+from tests.support.inprocess import error_of, ok
 
 COMPANION_SOURCE = Path(errors.__file__).parent
 # Raised without `code=` these would answer null (or NotFound's "model_not_found").
@@ -69,6 +70,7 @@ def test_each_situation_answers_one_code_on_every_verb(
                 ("PATCH", f"/characters/{character}", {"json": {"name": "X"}}),
                 ("DELETE", f"/characters/{character}", {}),
                 ("GET", f"/characters/{character}/export", {}),
+                ("PUT", f"/characters/{character}/worldbooks", {"json": {"worldbook_ids": []}}),
                 ("POST", "/sessions", {"json": {"user": "alice", "character_id": character}}),
                 ("GET", "/memories", {"params": {**alice, "character_id": character}}),
                 ("DELETE", "/memories", {"params": {**alice, "character_id": character}}),
@@ -114,6 +116,12 @@ def test_each_situation_answers_one_code_on_every_verb(
             ]
         ],
         "user_not_found": [(api.delete("/users/nobody"), 404)],
+        "worldbook_not_found": [
+            (api.get("/worldbooks/wb_missing"), 404),
+            (api.get("/worldbooks/wb_missing/export"), 404),
+            (api.delete("/worldbooks/wb_missing"), 404),
+            (api.put(f"/characters/{cid}/worldbooks", json={"worldbook_ids": ["wb_missing"]}), 404),
+        ],
         "not_character_owner": [
             (api.patch(f"/characters/{cid}", json={"name": "X", "user": "bob"}), 403),
             (api.delete(f"/characters/{cid}", params={"user": "bob"}), 403),
@@ -126,7 +134,7 @@ def test_each_situation_answers_one_code_on_every_verb(
             (api.post("/characters/import", content=b'{"spec": "chara_card_v2", "data": {'), 400),
             (api.post("/characters/import", content=b"\x89PNG\r\n\x1a\n" + b"\x00" * 20), 400),
         ],
-        "missing_card_file": [
+        "invalid_upload": [
             (api.post("/characters/import", content=b""), 400),
             (api.post("/characters/import", files={"other": ("a.json", b"{}", "text/plain")}), 400),
         ],

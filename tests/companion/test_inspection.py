@@ -9,7 +9,8 @@ from typing import Any
 
 import httpx
 
-from tests.companion.server_support import CHAT_MODEL, error_of, ok, sse_events
+from tests.support.catalogue import CHAT_MODEL
+from tests.support.inprocess import error_of, ok, sse_events
 
 SMALL = {"max_tokens": 8, "temperature": 0.0, "seed": 7}
 SECTIONS = [
@@ -58,6 +59,24 @@ LOREBOOK = {
 }
 
 
+WORLD_BOOK = {  # a SillyTavern world info file, attached to the character
+    "entries": {
+        "0": {
+            "uid": 0,
+            "key": ["gulls"],
+            "keysecondary": [],
+            "comment": "Gulls",
+            "content": "Gulls steal the keeper's fish.",
+            "constant": False,
+            "selective": False,
+            "order": 50,
+            "position": 1,
+            "disable": False,
+        }
+    }
+}
+
+
 def lore_character(api: httpx.Client) -> dict[str, Any]:
     card = {
         "spec": "chara_card_v2",
@@ -72,7 +91,10 @@ def lore_character(api: httpx.Client) -> dict[str, Any]:
             "character_book": LOREBOOK,
         },
     }
-    return ok(api.post("/characters", json={"card": card, "model": CHAT_MODEL}))
+    character = ok(api.post("/characters", json={"card": card, "model": CHAT_MODEL}))
+    book = ok(api.post("/worldbooks", json=WORLD_BOOK, params={"name": "Coast"}))
+    ids = {"worldbook_ids": [book["id"]]}
+    return ok(api.put(f"/characters/{character['id']}/worldbooks", json=ids))
 
 
 def fired(inspection: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -145,15 +167,21 @@ def test_each_reply_records_the_lore_memories_and_tokens_of_its_prompt(
     assert first["user_message"]["swipes"][0]["has_inspection"] is False
 
     # A streamed turn: the storm entry fires on its second key, memories are recalled.
-    body = {"content": "A tempest is coming. Will Rex be safe?", "stream": True, "inspect": True}
+    body = {
+        "content": "A tempest is coming. Will Rex be safe from the gulls?",
+        "stream": True,
+        "inspect": True,
+    }
     with api.stream("POST", f"/sessions/{sid}/messages", json={**body, **SMALL}) as response:
         events = [e for e in sse_events(response) if isinstance(e, dict)]
     done = events[-1]
     assert done["type"] == "turn.done", events
     streamed = done["inspection"]
     hits = fired(streamed)
-    assert set(hits) == {"Storms", "Pebble"}
+    assert set(hits) == {"Storms", "Pebble", "Gulls"}
     assert hits["Storms"]["matched_keys"] == ["tempest"]
+    assert hits["Gulls"]["matched_keys"] == ["gulls"]  # from the attached world book
+    assert hits["Gulls"]["position"] == "after_char"
     recalled = {memory["id"]: memory for memory in streamed["memories"]}
     assert set(recalled) <= remembered
     dog = next(memory for memory in recalled.values() if "Rex" in memory["text"])
@@ -177,7 +205,7 @@ def test_each_reply_records_the_lore_memories_and_tokens_of_its_prompt(
     assert "inspection" not in again
     assert [s["has_inspection"] for s in again["message"]["swipes"]] == [True, True]
     second = ok(api.get(path))
-    assert second["swipe"] == 1 and set(fired(second)) == {"Storms", "Pebble"}
+    assert second["swipe"] == 1 and set(fired(second)) == {"Storms", "Pebble", "Gulls"}
     assert ok(api.get(path, params={"swipe": 0})) == streamed
     assert ok(api.get(path, params={"user": "ines", "swipe": 1})) == second
     earlier = ok(api.get(f"/sessions/{sid}/messages/{first['message']['id']}/inspection"))

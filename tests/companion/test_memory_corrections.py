@@ -9,7 +9,8 @@ from typing import Any
 
 import httpx
 
-from tests.companion.server_support import REMOTE_MODEL, ok
+from tests.support.catalogue import REMOTE_MODEL
+from tests.support.inprocess import ok
 
 SMALL = {"max_tokens": 12, "temperature": 0.0, "seed": 7}
 

@@ -23,17 +23,10 @@ from reef.platform import accounts, keys
 from reef.settings import Settings
 from reef.store.db import Database
 from reef.store.tables import UsageEvent
-from tests.api.server import wait_until
-from tests.companion.server_support import (
-    EMBEDDING_MODEL,
-    REMOTE_MODEL,
-    CompanionServer,
-    client,
-    error_of,
-    ok,
-    sse_events,
-)
 from tests.companion.support import DATA
+from tests.support.catalogue import EMBEDDING_MODEL, REMOTE_MODEL
+from tests.support.inprocess import InProcessServer, client, error_of, ok, sse_events
+from tests.support.servers import wait_until
 
 SMALL = {"max_tokens": 12, "temperature": 0.0, "seed": 7}
 
@@ -631,7 +624,7 @@ def test_erasing_an_end_user_removes_their_chats_memories_and_characters(
 
 
 def test_turns_are_admitted_like_chat_requests(
-    companion_server: CompanionServer, companion_db: Database
+    companion_server: InProcessServer, companion_db: Database
 ) -> None:
     org = accounts.create_org(companion_db, f"limited-{uuid.uuid4().hex[:8]}")
     raw, _ = keys.create_key(companion_db, org.id, rpm=1, allowed_models=[REMOTE_MODEL])

@@ -31,7 +31,8 @@ from reef.platform.service import PlatformServices
 from reef.platform.types import Principal
 from reef.store.db import Database
 from reef.store.tables import UsageEvent
-from tests.companion.server_support import CHAT_MODEL, catalogue_toml, server_settings
+from tests.support.catalogue import CHAT_MODEL, catalogue_toml
+from tests.support.inprocess import server_settings
 
 SMALL_WINDOW_MODEL = "smollm2-small-window"
 

@@ -8,7 +8,7 @@ import re
 
 from playwright.sync_api import Locator, Page, expect
 
-from tests.api.server import ReefServer
+from tests.support.servers import ReefServer
 from tests.web.page_actions import DATA, api, import_card, messages, send_and_wait, sign_in
 
 LORE_CARD = DATA / "mira_lore.json"

@@ -35,6 +35,7 @@ from reef.companion.cards.model import (
 )
 from reef.companion.errors import CardTooLarge, InvalidCard
 from reef.companion.lore.decorators import strip_decorators
+from reef.errors import InvalidRequest
 from reef.settings import CompanionSettings
 
 __all__ = [
@@ -48,6 +49,7 @@ __all__ = [
     "card_to_dict",
     "export_card_json",
     "export_card_png",
+    "json_nesting",
     "parse_card",
 ]
 
@@ -58,6 +60,7 @@ _REQUIRED_WHEN_UNSET: dict[str, Any] = {"use_regex": False}
 # Real cards nest a handful of levels; far deeper JSON could be imported but not exported
 # (the serializer gives up near 300 levels), so it is refused up front.
 MAX_CARD_NESTING = 100
+WORLDBOOK_NOT_CARD = "worldbook_not_card"
 _V1_FIELDS = ("name", "description", "personality", "scenario", "first_mes", "mes_example")
 # SillyTavern's V1 keys that have a V2 home; the rest stay at the top level untouched.
 _V1_TO_EXTENSIONS = ("talkativeness", "fav")
@@ -91,9 +94,16 @@ def card_from_dict(obj: Any) -> Card:
     """Validate a decoded card object (V1, V2 or V3) into a `Card`."""
     if not isinstance(obj, dict):
         raise InvalidCard("card JSON must be an object")
-    if _nesting(obj) > MAX_CARD_NESTING:
+    if json_nesting(obj) > MAX_CARD_NESTING:
         raise InvalidCard(f"card JSON is nested deeper than {MAX_CARD_NESTING} levels")
     spec = obj.get("spec")
+    if spec is None and isinstance(obj.get("entries"), dict):
+        raise InvalidRequest(
+            "this file is a SillyTavern world book (lorebook), not a character card: import it "
+            "with POST /v1/companion/worldbooks, then attach it to characters",
+            param="file",
+            code=WORLDBOOK_NOT_CARD,
+        )
     if spec is None:
         if "data" in obj or "name" not in obj:
             raise InvalidCard("card has no 'spec': expected chara_card_v2 or chara_card_v3")
@@ -204,7 +214,7 @@ def _dump(
     return out
 
 
-def _nesting(obj: Any) -> int:
+def json_nesting(obj: Any) -> int:
     """Depth of nested objects/arrays, without recursion (the input is untrusted)."""
     deepest = 0
     stack: list[tuple[Any, int]] = [(obj, 1)]

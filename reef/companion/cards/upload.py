@@ -1,4 +1,5 @@
-"""The card file of an import request: a `multipart/form-data` upload or the raw body.
+"""The file of an import request (a card, a world book): a `multipart/form-data` upload or the
+raw body.
 
 Multipart is read with the standard library's MIME parser (the body is already size-capped by
 the API middleware), so no form-parsing dependency is needed.
@@ -14,7 +15,7 @@ from email.policy import HTTP
 from reef.errors import InvalidRequest
 
 FILE_FIELD = "file"
-NO_CARD_FILE = "missing_card_file"
+UPLOAD_CODE = "invalid_upload"
 
 
 @dataclass(frozen=True)
@@ -24,26 +25,25 @@ class UploadedCard:
     fields: dict[str, str]
 
 
-def read_card_upload(content_type: str | None, body: bytes, filename: str | None) -> UploadedCard:
-    """The card bytes and its filename; for multipart, also the other (text) form fields."""
+def read_card_upload(
+    content_type: str | None, body: bytes, filename: str | None, *, what: str = "card"
+) -> UploadedCard:
+    """The file's bytes and its filename; for multipart, also the other (text) form fields.
+    `what` names the file in error messages."""
     if content_type and content_type.lower().startswith("multipart/form-data"):
-        return _from_multipart(content_type, body)
+        return _from_multipart(content_type, body, what)
     if not body:
         raise InvalidRequest(
-            "the request has no card file: send it as the body",
-            param="file",
-            code=NO_CARD_FILE,
+            f"the request has no {what} file: send it as the body", param="file", code=UPLOAD_CODE
         )
     return UploadedCard(body, filename, {})
 
 
-def _from_multipart(content_type: str, body: bytes) -> UploadedCard:
+def _from_multipart(content_type: str, body: bytes, what: str) -> UploadedCard:
     head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode("latin-1")
     message = BytesParser(policy=HTTP).parsebytes(head + body)
     if not message.is_multipart():
-        raise InvalidRequest(
-            "the multipart body could not be read", param="file", code="invalid_multipart"
-        )
+        raise InvalidRequest("the multipart body could not be read", param="file", code=UPLOAD_CODE)
     found: UploadedCard | None = None
     fields: dict[str, str] = {}
     for part in message.iter_parts():
@@ -58,12 +58,12 @@ def _from_multipart(content_type: str, body: bytes) -> UploadedCard:
             fields[name] = payload.decode("utf-8", errors="replace")
     if found is None:
         raise InvalidRequest(
-            f"the multipart body has no '{FILE_FIELD}' part holding the card",
+            f"the multipart body has no '{FILE_FIELD}' part holding the {what}",
             param="file",
-            code=NO_CARD_FILE,
+            code=UPLOAD_CODE,
         )
     if not found.data:
-        raise InvalidRequest("the uploaded card file is empty", param="file", code=NO_CARD_FILE)
+        raise InvalidRequest(f"the uploaded {what} file is empty", param="file", code=UPLOAD_CODE)
     return UploadedCard(found.data, found.filename, fields)
 
 

@@ -23,8 +23,15 @@ from reef.companion.records import (
     Visibility,
     new_id,
 )
-from reef.companion.tables import Character, ChatSession, EndUser, SessionMember
-from reef.errors import NotFound, PermissionDenied
+from reef.companion.tables import (
+    Character,
+    CharacterWorldBook,
+    ChatSession,
+    EndUser,
+    SessionMember,
+    WorldBook,
+)
+from reef.errors import InvalidRequest, NotFound, PermissionDenied
 from reef.store.db import Database
 from reef.store.keyset import after_row
 from reef.store.tables import utcnow
@@ -123,7 +130,30 @@ def _owner_names(session: Session, rows: list[Character]) -> dict[int, str]:
     return {user_id: external for user_id, external in found}
 
 
-def _character_record(row: Character, owners: dict[int, str]) -> CharacterRecord:
+def _attachments(session: Session, rows: list[Character]) -> dict[str, tuple[str, ...]]:
+    """The world book ids attached to each character, in attachment order."""
+    if not rows:
+        return {}
+    found = session.execute(
+        select(CharacterWorldBook.character_id, CharacterWorldBook.worldbook_id)
+        .where(CharacterWorldBook.character_id.in_([row.id for row in rows]))
+        .order_by(CharacterWorldBook.character_id, CharacterWorldBook.position)
+    )
+    attached: dict[str, list[str]] = {}
+    for character_id, worldbook_id in found:
+        attached.setdefault(character_id, []).append(worldbook_id)
+    return {key: tuple(ids) for key, ids in attached.items()}
+
+
+def _records(session: Session, rows: list[Character]) -> list[CharacterRecord]:
+    owners = _owner_names(session, rows)
+    attached = _attachments(session, rows)
+    return [_character_record(row, owners, attached.get(row.id, ())) for row in rows]
+
+
+def _character_record(
+    row: Character, owners: dict[int, str], lorebooks: tuple[str, ...] = ()
+) -> CharacterRecord:
     card = card_from_dict(row.card)
     return CharacterRecord(
         id=row.id,
@@ -139,6 +169,7 @@ def _character_record(row: Character, owners: dict[int, str]) -> CharacterRecord
         has_portrait=row.portrait is not None,
         created_at=row.created_at,
         updated_at=row.updated_at,
+        lorebooks=lorebooks,
     )
 
 
@@ -201,8 +232,7 @@ def get_character(
     db: Database, org_id: int, character_id: str, *, viewer: str | None = None
 ) -> CharacterRecord:
     with db.session() as session:
-        row = _load_character(session, org_id, character_id, viewer)
-        return _character_record(row, _owner_names(session, [row]))
+        return _records(session, [_load_character(session, org_id, character_id, viewer)])[0]
 
 
 def get_characters(
@@ -211,8 +241,7 @@ def get_characters(
     """Several characters in the order asked; NotFound names the first one missing."""
     with db.session() as session:
         rows = [_load_character(session, org_id, cid, viewer) for cid in character_ids]
-        owners = _owner_names(session, rows)
-        return [_character_record(row, owners) for row in rows]
+        return _records(session, rows)
 
 
 def character_portrait(
@@ -246,9 +275,7 @@ def list_characters(
         if public_only:
             query = query.where(Character.visibility == "public")
         query = query.order_by(Character.created_at.desc(), Character.id).limit(limit)
-        rows = list(session.scalars(query))
-        owners = _owner_names(session, rows)
-        return [_character_record(row, owners) for row in rows]
+        return _records(session, list(session.scalars(query)))
 
 
 def _check_editor(session: Session, row: Character, org_id: int, editor: str | None) -> None:
@@ -290,7 +317,7 @@ def update_character(
             row.portrait = changes.portrait
         row.updated_at = utcnow()
         session.flush()
-        return _character_record(row, _owner_names(session, [row]))
+        return _records(session, [row])[0]
 
 
 def delete_character(
@@ -316,3 +343,46 @@ def delete_character(
             .execution_options(synchronize_session=False)
         )
         session.delete(row)
+
+
+def set_worldbooks(
+    db: Database,
+    org_id: int,
+    character_id: str,
+    worldbook_ids: list[str],
+    *,
+    editor: str | None = None,
+) -> CharacterRecord:
+    """Attach exactly these world books (in this order) to the character. Every id must be
+    one of the organisation's world books; otherwise nothing changes."""
+    if len(set(worldbook_ids)) != len(worldbook_ids):
+        raise InvalidRequest(
+            "worldbook_ids lists a world book twice", param="worldbook_ids", code="invalid_value"
+        )
+    with db.session() as session:
+        row = _load_character(session, org_id, character_id, editor)
+        _check_editor(session, row, org_id, editor)
+        owned = set(
+            session.scalars(
+                select(WorldBook.id).where(
+                    WorldBook.org_id == org_id, WorldBook.id.in_(worldbook_ids)
+                )
+            )
+        )
+        for worldbook_id in worldbook_ids:
+            if worldbook_id not in owned:
+                raise NotFound(
+                    f"No world book with id {worldbook_id!r}.",
+                    param="worldbook_ids",
+                    code="worldbook_not_found",
+                )
+        session.execute(
+            delete(CharacterWorldBook).where(CharacterWorldBook.character_id == character_id)
+        )
+        session.add_all(
+            CharacterWorldBook(character_id=character_id, worldbook_id=book_id, position=index)
+            for index, book_id in enumerate(worldbook_ids)
+        )
+        row.updated_at = utcnow()
+        session.flush()
+        return _records(session, [row])[0]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from reef.companion.sessions.inspection import Inspection
 from reef.http.schemas import Page
@@ -47,6 +47,31 @@ class Character(BaseModel):
     lorebooks: list[str] = Field(default_factory=list, description="attached world book ids")
     created_at: int
     updated_at: int
+
+
+class WorldBook(BaseModel):
+    id: str
+    object: Literal["companion.worldbook"] = "companion.worldbook"
+    name: str = Field(description="unique in the organisation; cards name it in extensions.world")
+    entry_count: int
+    size_bytes: int = Field(description="size of the file as exported")
+    created_at: int
+    updated_at: int
+
+
+class WorldInfoFile(BaseModel):
+    """SillyTavern's world info file: `entries` keyed by uid, each with `key`, `keysecondary`,
+    `content`, `constant`, `selective`, `order`, `position`, `disable`...; other keys kept."""
+
+    model_config = ConfigDict(extra="allow")
+
+    entries: dict[str, dict[str, Any]]
+
+
+class WorldBookDetail(WorldBook):
+    data: dict[str, Any] = Field(
+        description="the SillyTavern world info file as imported, every key kept"
+    )
 
 
 class Swipe(BaseModel):
@@ -196,4 +221,5 @@ class MemoryDeletion(BaseModel):
 
 
 CharacterPage = Page[Character]
+WorldBookPage = Page[WorldBook]
 SessionPage = Page[Session]

@@ -145,6 +145,15 @@ class EditMessageBody(_Body):
     active_swipe: int | None = Field(None, ge=0)
 
 
+class WorldBookAttachBody(_Body):
+    worldbook_ids: list[str] = Field(
+        max_length=1000, description="world books to attach, in order; [] detaches all"
+    )
+    user: UserId | None = Field(
+        None, min_length=1, max_length=200, description="an end user who owns the character"
+    )
+
+
 class MemoryCorrectionBody(_Body):
     text: str = Field(min_length=1)
     value: str | None = None
@@ -166,6 +175,7 @@ def character_view(record: CharacterRecord) -> dict[str, Any]:
         "temperament": record.temperament,
         "model": record.model,
         "has_portrait": record.has_portrait,
+        "lorebooks": list(record.lorebooks),
         "created_at": unix(record.created_at),
         "updated_at": unix(record.updated_at),
     }

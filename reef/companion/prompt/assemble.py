@@ -18,8 +18,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from reef.companion.cards.model import Card
+from reef.companion.cards.model import Card, CharacterBook
 from reef.companion.lore.book import LoreChat, LoreScan
+from reef.companion.lore.merge import with_world_books
 from reef.companion.prompt.fit import PromptDraft, Window, fit_prompt
 from reef.companion.prompt.sections import (
     Names,
@@ -58,12 +59,13 @@ def assemble_prompt(
     emotion_line: str | None = None,
     greeting_index: int | None = 0,
     settings: CompanionSettings | None = None,
+    world_books: Sequence[CharacterBook] = (),
 ) -> AssembledPrompt:
     """The prompt for `card`'s next reply in a one-to-one chat.
 
     `history` holds the turns after the greeting, oldest first. The greeting is
     `select_greeting(card, greeting_index)` (0 = `first_mes`); pass None when the stored
-    history already starts with it.
+    history already starts with it. `world_books` fire alongside the card's own lorebook.
     """
     config = settings or CompanionSettings()
     names = Names(card.display_name, user_name)
@@ -84,7 +86,7 @@ def assemble_prompt(
         chat=chat,
         history_count=len(history),
         post_history=post_history(card, names),
-        book=card.data.character_book,
+        book=with_world_books(card.data.character_book, world_books),
         lore_chat=lore_chat,
     )
     return fit_prompt(draft, Window(context_window, reserve_for_reply, count_tokens), config)
@@ -102,10 +104,12 @@ def assemble_group_prompt(
     memories: Sequence[str] = (),
     emotion_line: str | None = None,
     settings: CompanionSettings | None = None,
+    world_books: Sequence[CharacterBook] = (),
 ) -> AssembledPrompt:
     """The prompt for `cards[speaker]`'s next reply in a group chat.
 
-    Only the speaker's card is the persona (and only its lorebook is scanned); the others get
+    Only the speaker's card is the persona (and only its lorebook and `world_books` are
+    scanned); the others get
     one short line each. Every history line is prefixed with its speaker's name: the speaker's
     own turns are `assistant`, everyone else's (user and other characters) `user`. Assistant
     turns must carry `name`. Group greetings are expected to be in `history` already.
@@ -141,7 +145,7 @@ def assemble_group_prompt(
         chat=chat,
         history_count=len(history),
         post_history=post_history(card, names),
-        book=card.data.character_book,
+        book=with_world_books(card.data.character_book, world_books),
         lore_chat=lore_chat,
     )
     return fit_prompt(draft, Window(context_window, reserve_for_reply, count_tokens), config)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from reef.companion.cards.model import CharacterBook
 from reef.companion.chat_model import ChatModel
 from reef.companion.emotion import EmotionState, Temperament, describe_for_prompt
 from reef.companion.prompt.assemble import AssembledPrompt, assemble_group_prompt, assemble_prompt
@@ -111,7 +112,9 @@ def build_prompt(
     memories: Sequence[str],
     mood: Mood,
     settings: CompanionSettings,
+    world_books: Sequence[CharacterBook] = (),
 ) -> AssembledPrompt:
+    """The speaker's prompt; `world_books` are the speaker's, fired with its card's lore."""
     if max_tokens >= model.context_window:
         raise InvalidRequest(
             f"max_tokens ({max_tokens}) must be smaller than the context window of "
@@ -132,6 +135,7 @@ def build_prompt(
             emotion_line=emotion_line,
             greeting_index=None,
             settings=settings,
+            world_books=world_books,
         )
     return assemble_group_prompt(
         [member.card for member in members],
@@ -144,6 +148,7 @@ def build_prompt(
         memories=memories,
         emotion_line=emotion_line,
         settings=settings,
+        world_books=world_books,
     )
 
 

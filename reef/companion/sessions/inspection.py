@@ -27,7 +27,10 @@ SCORE_DIGITS = 4
 class LoreHit(BaseModel):
     """One lorebook entry that fired."""
 
-    index: int = Field(description="the entry's position in the character's lorebook")
+    index: int = Field(
+        description="its position in the lore scanned: the card's own entries, then its world "
+        "books'"
+    )
     entry_id: int | str | None = Field(None, description="the entry's own `id`, if it has one")
     label: str = Field(description="its name, else comment, else first key")
     comment: str | None = None

@@ -206,6 +206,9 @@ class TurnRunner:
         query = user_text or (turns[-1].content if turns else "")
         recalled = await self._recall(memory, scope, query)
         max_tokens = options.max_tokens or config.reply_max_tokens
+        world_books = await asyncio.to_thread(
+            deps.world_books.for_character, principal.org_id, character
+        )
         prompt = await asyncio.to_thread(
             build_prompt,
             session,
@@ -217,6 +220,7 @@ class TurnRunner:
             memories=recalled.lines,
             mood=mood,
             settings=config,
+            world_books=world_books,
         )
         if options.audio:
             check_model_allowed(principal, deps.voice.speech_model())

@@ -21,6 +21,7 @@ from reef.companion.records import (
     new_id,
 )
 from reef.companion.voice.service import VoiceService
+from reef.companion.worldbooks.lore import WorldBookLore
 from reef.engine.catalogue import Catalogue
 from reef.engine.protocol import ChatStream, Usage
 from reef.engine.router import Router
@@ -52,6 +53,7 @@ class CompanionDeps:
     services: PlatformServices
     memory: MemoryFactory
     voice: VoiceService
+    world_books: WorldBookLore
 
 
 @dataclass

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import time
 import uuid
-from dataclasses import dataclass, field
 from typing import Any
 
 from reef.engine.protocol import ChatChunk, Usage
+from reef.engine.toolcalls import tool_call_deltas
 from reef.errors import ReefError
 
 MINIMAX_SUCCESS = {"status_code": 0, "status_msg": "success"}
@@ -25,51 +24,6 @@ def usage_body(usage: Usage) -> dict[str, Any]:
         "total_tokens": usage.total_tokens,
         "prompt_tokens_details": {"cached_tokens": usage.cached_tokens},
     }
-
-
-def tool_call_deltas(calls: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Stream deltas need an `index` on every call; a call's first delta also names its type."""
-    out = []
-    for position, call in enumerate(calls):
-        delta = dict(call)
-        delta.setdefault("index", position)
-        if "id" in delta:
-            delta.setdefault("type", "function")
-        out.append(delta)
-    return out
-
-
-@dataclass
-class ToolCallMerger:
-    """Folds streamed tool-call deltas (by `index`) into complete calls."""
-
-    calls: dict[int, dict[str, Any]] = field(default_factory=dict)
-
-    def add(self, deltas: list[dict[str, Any]]) -> None:
-        for delta in tool_call_deltas(deltas):
-            call = self.calls.setdefault(
-                int(delta["index"]),
-                {"id": "", "type": "function", "function": {"name": "", "arguments": ""}},
-            )
-            if delta.get("id"):
-                call["id"] = delta["id"]
-            function = delta.get("function") or {}
-            if function.get("name"):
-                call["function"]["name"] = function["name"]
-            arguments = function.get("arguments")
-            if isinstance(arguments, str):
-                call["function"]["arguments"] += arguments
-            elif arguments is not None:
-                call["function"]["arguments"] += json.dumps(arguments)
-
-    def result(self) -> list[dict[str, Any]] | None:
-        if not self.calls:
-            return None
-        calls = [self.calls[i] for i in sorted(self.calls)]
-        for call in calls:
-            if not call["id"]:
-                call["id"] = f"call_{uuid.uuid4().hex[:24]}"
-        return calls
 
 
 class CompletionShape:

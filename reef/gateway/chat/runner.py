@@ -6,11 +6,9 @@ A client that goes away stops generation at once and is charged for what was gen
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
 import logging
-from collections.abc import AsyncGenerator, Awaitable
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -19,9 +17,11 @@ from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 
 from reef.engine.protocol import ChatStream
+from reef.engine.toolcalls import ToolCallMerger
 from reef.errors import ReefError
-from reef.gateway.chat.format import CompletionShape, ToolCallMerger, chunk_delta
+from reef.gateway.chat.format import CompletionShape, chunk_delta
 from reef.gateway.chat.schemas import ChatCompletionBody
+from reef.http.disconnect import CLIENT_CLOSED_REQUEST, unless_disconnected
 from reef.http.metering import RequestMeter
 from reef.http.sse import EventStreamResponse, sse_event
 from reef.http.state import AppState, app_state
@@ -31,8 +31,6 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 DONE_EVENT = "data: [DONE]\n\n"
-# Status recorded for a non-streamed answer whose client left before it was ready (nginx's).
-CLIENT_CLOSED_REQUEST = 499
 
 
 @dataclass
@@ -40,28 +38,6 @@ class CollectedAnswer:
     parts: list[str] = field(default_factory=list)
     tools: ToolCallMerger = field(default_factory=ToolCallMerger)
     finish_reason: str | None = None
-
-
-async def _wait_for_disconnect(request: Request) -> None:
-    while (await request.receive())["type"] != "http.disconnect":
-        pass
-
-
-async def unless_disconnected(request: Request, work: Awaitable[T]) -> tuple[T | None, bool]:
-    """Run `work` while watching the client; (result, False), or (None, True) if it left."""
-    task = asyncio.ensure_future(work)
-    watcher = asyncio.ensure_future(_wait_for_disconnect(request))
-    try:
-        await asyncio.wait({task, watcher}, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        watcher.cancel()
-        if not task.done():
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-    if task.cancelled():
-        return None, True
-    return task.result(), False
 
 
 async def _collect(stream: ChatStream) -> CollectedAnswer:

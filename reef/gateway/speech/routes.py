@@ -24,12 +24,12 @@ from reef.engine.speech import (
 )
 from reef.errors import InvalidRequest, NotFound, PermissionDenied, ReefError
 from reef.gateway.chat.responses import streamed
-from reef.gateway.chat.runner import CLIENT_CLOSED_REQUEST
 from reef.gateway.speech.files import SpeechFileStore, StoredAudio, audio_format_of
 from reef.gateway.speech.responses import GetVoiceResponse, T2AResponse, VoiceList
 from reef.gateway.speech.runner import AudioStreamResponse, SpeechCall
 from reef.gateway.speech.schemas import GetVoiceBody, MiniMaxSpeechBody, OpenAISpeechBody
 from reef.http.deps import Caller, Meter, authenticated
+from reef.http.disconnect import CLIENT_CLOSED_REQUEST
 from reef.http.errors import MINIMAX_TAG, minimax_error_body
 from reef.http.schemas import COMMON_ERRORS
 from reef.http.sse import EventStreamResponse, sse_event

@@ -24,7 +24,7 @@ from reef.engine.speech import (
 )
 from reef.engine.speech.request import prepare_job
 from reef.errors import ReefError
-from reef.gateway.chat.runner import CLIENT_CLOSED_REQUEST, unless_disconnected
+from reef.http.disconnect import CLIENT_CLOSED_REQUEST, unless_disconnected
 from reef.http.metering import RequestMeter
 from reef.http.state import AppState, app_state
 from reef.platform.types import Principal

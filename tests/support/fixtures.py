@@ -10,8 +10,9 @@ from pathlib import Path
 import openai
 import pytest
 
-from tests.api.server import ReefServer, Store, catalogue_toml, server_env
-from tests.fakes.upstream import DEFAULT_KEY, FakeUpstream
+from tests.support.catalogue import catalogue_toml
+from tests.support.servers import ReefServer, Store, server_env
+from tests.support.upstream import DEFAULT_KEY, FakeUpstream
 
 ADMIN_KEY_LINE = re.compile(r"Admin API key \(shown only once, store it safely\): (\S+)")
 
