@@ -99,7 +99,8 @@ class SessionRecord:
 
 @dataclass(frozen=True)
 class Swipe:
-    """One alternative of a message: its text, the speaker's emotion and what it cost."""
+    """One alternative of a message: its text, the speaker's emotion and what it cost;
+    for a generated reply, `inspection` records what went into its prompt."""
 
     content: str
     emotion: dict[str, Any] | None = None
@@ -110,9 +111,11 @@ class Swipe:
     model: str | None = None
     finish_reason: str | None = None
     created_at: int = field(default_factory=lambda: int(datetime.now(UTC).timestamp()))
+    inspection: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        """The stored form (the message's JSON `swipes`)."""
+        stored = {
             "content": self.content,
             "emotion": self.emotion,
             "token_count": self.token_count,
@@ -123,6 +126,16 @@ class Swipe:
             "finish_reason": self.finish_reason,
             "created_at": self.created_at,
         }
+        if self.inspection is not None:
+            stored["inspection"] = self.inspection
+        return stored
+
+    def view(self) -> dict[str, Any]:
+        """The API form: whether there is an inspection, which has a route of its own."""
+        shown = self.to_dict()
+        shown.pop("inspection", None)
+        shown["has_inspection"] = self.inspection is not None
+        return shown
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Swipe:

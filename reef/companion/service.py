@@ -23,11 +23,13 @@ from reef.companion.characters.build import (
 from reef.companion.characters.limits import Locate, check_card_size, locator
 from reef.companion.characters.repository import CharacterChanges
 from reef.companion.chat_model import CountTokens, open_chat_model
+from reef.companion.errors import message_too_long
 from reef.companion.http.schemas import (
     CharacterCreateBody,
     CharacterUpdateBody,
     EditMessageBody,
     SessionCreateBody,
+    inspection_view,
     session_view,
 )
 from reef.companion.memory.user_access import UserMemories
@@ -238,10 +240,16 @@ class CompanionService:
         ids = body.character_ids or ([body.character_id] if body.character_id else [])
         if not ids:
             raise InvalidRequest(
-                "a session needs 'character_id' or 'character_ids'", param="character_id"
+                "a session needs 'character_id' or 'character_ids'",
+                param="character_id",
+                code="missing_required_parameter",
             )
         if len(set(ids)) != len(ids):
-            raise InvalidRequest("character_ids lists a character twice", param="character_ids")
+            raise InvalidRequest(
+                "character_ids lists a character twice",
+                param="character_ids",
+                code="duplicate_character",
+            )
         members = await asyncio.to_thread(
             characters_repo.get_characters, self.db, principal.org_id, ids, viewer=body.user
         )
@@ -358,12 +366,14 @@ class CompanionService:
         self, principal: Principal, session_id: str, message_id: str, body: EditMessageBody
     ) -> MessageRecord:
         if body.content is None and body.active_swipe is None:
-            raise InvalidRequest("give 'content' and/or 'active_swipe'", param="content")
+            raise InvalidRequest(
+                "give 'content' and/or 'active_swipe'",
+                param="content",
+                code="missing_required_parameter",
+            )
         limit = self.settings.companion.max_message_chars
         if body.content is not None and len(body.content) > limit:
-            raise InvalidRequest(
-                f"content is {len(body.content)} characters; at most {limit}", param="content"
-            )
+            raise message_too_long(len(body.content), limit)
         token_count = None
         if body.content is not None:
             session = await asyncio.to_thread(
@@ -387,6 +397,26 @@ class CompanionService:
             model_name, self.catalogue, self.turns.deps.router, self.settings
         )
         return model.count_tokens(text)
+
+    async def inspect_message(
+        self,
+        principal: Principal,
+        session_id: str,
+        message_id: str,
+        *,
+        swipe: int | None,
+        user: str | None,
+    ) -> dict[str, Any]:
+        """What went into the prompt of a reply's swipe (the shown one by default)."""
+        message = await asyncio.to_thread(
+            sessions_repo.get_message,
+            self.db,
+            principal.org_id,
+            session_id,
+            message_id,
+            user=user,
+        )
+        return inspection_view(message, swipe)
 
     async def delete_message(
         self, principal: Principal, session_id: str, message_id: str, user: str | None

@@ -33,6 +33,7 @@ from reef.companion.cards.model import (
     CharacterBook,
     LoreEntry,
 )
+from reef.companion.errors import CardTooLarge, InvalidCard
 from reef.companion.lore.decorators import strip_decorators
 from reef.errors import InvalidRequest
 from reef.settings import CompanionSettings
@@ -72,29 +73,29 @@ def parse_card(
     """The card in a JSON, PNG (`ccv3` preferred over `chara`) or CHARX file; V1 is upgraded."""
     limits = settings or CompanionSettings()
     if len(data) > limits.card_max_file_bytes:
-        raise InvalidRequest(f"card file is larger than {limits.card_max_file_bytes} bytes")
+        raise CardTooLarge(f"card file is larger than {limits.card_max_file_bytes} bytes")
     raw = extract_card_json(data, filename, max_json_bytes=limits.card_max_json_bytes)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise InvalidRequest(f"card JSON is not valid UTF-8 (byte {exc.start})") from exc
+        raise InvalidCard(f"card JSON is not valid UTF-8 (byte {exc.start})") from exc
     try:
         obj = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InvalidRequest(
+        raise InvalidCard(
             f"card JSON is invalid: {exc.msg} at line {exc.lineno} column {exc.colno}"
         ) from exc
     except RecursionError as exc:
-        raise InvalidRequest(f"card JSON is nested deeper than {MAX_CARD_NESTING} levels") from exc
+        raise InvalidCard(f"card JSON is nested deeper than {MAX_CARD_NESTING} levels") from exc
     return card_from_dict(obj)
 
 
 def card_from_dict(obj: Any) -> Card:
     """Validate a decoded card object (V1, V2 or V3) into a `Card`."""
     if not isinstance(obj, dict):
-        raise InvalidRequest("card JSON must be an object")
+        raise InvalidCard("card JSON must be an object")
     if json_nesting(obj) > MAX_CARD_NESTING:
-        raise InvalidRequest(f"card JSON is nested deeper than {MAX_CARD_NESTING} levels")
+        raise InvalidCard(f"card JSON is nested deeper than {MAX_CARD_NESTING} levels")
     spec = obj.get("spec")
     if spec is None and isinstance(obj.get("entries"), dict):
         raise InvalidRequest(
@@ -105,22 +106,22 @@ def card_from_dict(obj: Any) -> Card:
         )
     if spec is None:
         if "data" in obj or "name" not in obj:
-            raise InvalidRequest("card has no 'spec': expected chara_card_v2 or chara_card_v3")
+            raise InvalidCard("card has no 'spec': expected chara_card_v2 or chara_card_v3")
         obj = _upgrade_v1(obj)
     elif spec not in (SPEC_V2, SPEC_V3):
-        raise InvalidRequest(
+        raise InvalidCard(
             f"unsupported card spec {spec!r}: expected chara_card_v2 or chara_card_v3"
         )
     data = obj.get("data")
     if not isinstance(data, dict):
-        raise InvalidRequest("card has no 'data' object")
+        raise InvalidCard("card has no 'data' object")
     name = data.get("name")
     if not isinstance(name, str) or not name.strip():
-        raise InvalidRequest("card has no name (data.name is missing or empty)")
+        raise InvalidCard("card has no name (data.name is missing or empty)")
     try:
         return Card.model_validate(obj)
     except ValidationError as exc:
-        raise InvalidRequest(_describe(exc)) from exc
+        raise InvalidCard(_describe(exc)) from exc
 
 
 def card_to_dict(card: Card, version: CardVersion = "v2") -> dict[str, Any]:

@@ -23,7 +23,7 @@ from reef.companion.cards.png import (
     text_chunk,
     write_png,
 )
-from reef.errors import InvalidRequest
+from reef.companion.errors import CardTooLarge, InvalidCard
 
 V2_CHUNK_KEYWORD = "chara"
 V3_CHUNK_KEYWORD = "ccv3"
@@ -39,7 +39,7 @@ def extract_card_json(data: bytes, filename: str | None, *, max_json_bytes: int)
     """The card's JSON bytes, whichever container `data` is (format sniffed from content)."""
     label = f"{filename!r}" if filename else "card file"
     if not data:
-        raise InvalidRequest(f"{label} is empty")
+        raise InvalidCard(f"{label} is empty")
     if is_png(data):
         return _json_from_png(data, max_json_bytes)
     if data.startswith(_ZIP_SIGNATURE):
@@ -47,11 +47,11 @@ def extract_card_json(data: bytes, filename: str | None, *, max_json_bytes: int)
     stripped = data.removeprefix(_UTF8_BOM).lstrip()
     if stripped.startswith((b"{", b"[")) or (filename or "").lower().endswith(".json"):
         if len(stripped) > max_json_bytes:
-            raise InvalidRequest(f"card JSON is larger than {max_json_bytes} bytes")
+            raise CardTooLarge(f"card JSON is larger than {max_json_bytes} bytes")
         return stripped
     if (filename or "").lower().endswith(".png"):
-        raise InvalidRequest(f"{label} is not a PNG file: the PNG signature is missing")
-    raise InvalidRequest(f"{label} is not a character card: expected JSON, PNG or CHARX")
+        raise InvalidCard(f"{label} is not a PNG file: the PNG signature is missing")
+    raise InvalidCard(f"{label} is not a character card: expected JSON, PNG or CHARX")
 
 
 def embed_card_json(portrait_png: bytes, *, v2_json: bytes, v3_json: bytes) -> bytes:
@@ -83,7 +83,7 @@ def _json_from_png(png: bytes, max_json_bytes: int) -> bytes:
     for keyword in (V3_CHUNK_KEYWORD, V2_CHUNK_KEYWORD):
         if keyword in found:
             return _decode_base64(found[keyword], keyword)
-    raise InvalidRequest("PNG has no character card: no 'ccv3' or 'chara' text chunk")
+    raise InvalidCard("PNG has no character card: no 'ccv3' or 'chara' text chunk")
 
 
 def _card_text(chunk: PngChunk, max_text: int) -> tuple[str, str] | None:
@@ -94,7 +94,7 @@ def _card_text(chunk: PngChunk, max_text: int) -> tuple[str, str] | None:
         return None
     keyword, value = text
     if len(value) > max_text:
-        raise InvalidRequest(f"PNG chunk {keyword!r} is larger than the card size limit")
+        raise CardTooLarge(f"PNG chunk {keyword!r} is larger than the card size limit")
     return keyword.lower(), value
 
 
@@ -111,28 +111,28 @@ def _decode_base64(text: str, keyword: str) -> bytes:
     try:
         return base64.b64decode(compact, validate=True)
     except (binascii.Error, ValueError) as exc:
-        raise InvalidRequest(f"PNG chunk {keyword!r} is not valid base64") from exc
+        raise InvalidCard(f"PNG chunk {keyword!r} is not valid base64") from exc
 
 
 def _json_from_charx(data: bytes, max_json_bytes: int) -> bytes:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile as exc:
-        raise InvalidRequest("CHARX file is not a valid zip archive") from exc
+        raise InvalidCard("CHARX file is not a valid zip archive") from exc
     with archive:
         try:
             info = archive.getinfo(CHARX_CARD_PATH)
         except KeyError as exc:
-            raise InvalidRequest("CHARX file has no card.json at its root") from exc
+            raise InvalidCard("CHARX file has no card.json at its root") from exc
         if info.flag_bits & 0x1:
-            raise InvalidRequest("CHARX file is encrypted")
+            raise InvalidCard("CHARX file is encrypted")
         if info.file_size > max_json_bytes:
-            raise InvalidRequest(f"CHARX card.json is larger than {max_json_bytes} bytes")
+            raise CardTooLarge(f"CHARX card.json is larger than {max_json_bytes} bytes")
         try:
             with archive.open(info) as member:
                 content = member.read(max_json_bytes + 1)
         except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as exc:
-            raise InvalidRequest(f"CHARX card.json cannot be read: {exc}") from exc
+            raise InvalidCard(f"CHARX card.json cannot be read: {exc}") from exc
     if len(content) > max_json_bytes:
-        raise InvalidRequest(f"CHARX card.json is larger than {max_json_bytes} bytes")
+        raise CardTooLarge(f"CHARX card.json is larger than {max_json_bytes} bytes")
     return content.removeprefix(_UTF8_BOM)

@@ -12,7 +12,7 @@ import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from reef.errors import InvalidRequest
+from reef.companion.errors import CardTooLarge, InvalidCard
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 TEXT_CHUNK_TYPES = (b"tEXt", b"zTXt", b"iTXt")
@@ -38,23 +38,23 @@ def is_png(data: bytes) -> bool:
 def read_chunks(png: bytes) -> list[PngChunk]:
     """Every chunk up to and including IEND, each CRC-checked."""
     if not is_png(png):
-        raise InvalidRequest("not a PNG file: the PNG signature is missing")
+        raise InvalidCard("not a PNG file: the PNG signature is missing")
     chunks: list[PngChunk] = []
     offset = len(PNG_SIGNATURE)
     while True:
         if offset + _LENGTH_AND_TYPE.size > len(png):
-            raise InvalidRequest("broken PNG: the file ends before the IEND chunk")
+            raise InvalidCard("broken PNG: the file ends before the IEND chunk")
         length, chunk_type = _LENGTH_AND_TYPE.unpack_from(png, offset)
         data_start = offset + _LENGTH_AND_TYPE.size
         data_end = data_start + length
         if length > _MAX_CHUNK_LENGTH or data_end + _CRC.size > len(png):
-            raise InvalidRequest(f"broken PNG: chunk {_type_name(chunk_type)} is truncated")
+            raise InvalidCard(f"broken PNG: chunk {_type_name(chunk_type)} is truncated")
         data = png[data_start:data_end]
         (stored_crc,) = _CRC.unpack_from(png, data_end)
         if zlib.crc32(chunk_type + data) != stored_crc:
-            raise InvalidRequest(f"broken PNG: CRC mismatch in chunk {_type_name(chunk_type)}")
+            raise InvalidCard(f"broken PNG: CRC mismatch in chunk {_type_name(chunk_type)}")
         if not chunks and chunk_type != b"IHDR":
-            raise InvalidRequest("broken PNG: the first chunk is not IHDR")
+            raise InvalidCard("broken PNG: the first chunk is not IHDR")
         chunks.append(PngChunk(chunk_type, data))
         offset = data_end + _CRC.size
         if chunk_type == b"IEND":
@@ -75,7 +75,7 @@ def text_chunk(keyword: str, text: str) -> PngChunk:
     try:
         payload = keyword.encode("latin-1") + b"\0" + text.encode("latin-1")
     except UnicodeEncodeError as exc:
-        raise InvalidRequest("tEXt chunks hold Latin-1 text only") from exc
+        raise InvalidCard("tEXt chunks hold Latin-1 text only") from exc
     return PngChunk(b"tEXt", payload)
 
 
@@ -85,13 +85,13 @@ def read_text(chunk: PngChunk, max_bytes: int) -> tuple[str, str] | None:
         return None
     keyword_bytes, sep, rest = chunk.data.partition(b"\0")
     if not sep:
-        raise InvalidRequest(f"broken PNG: {_type_name(chunk.type)} chunk has no keyword")
+        raise InvalidCard(f"broken PNG: {_type_name(chunk.type)} chunk has no keyword")
     keyword = keyword_bytes.decode("latin-1")
     if chunk.type == b"tEXt":
         return keyword, rest.decode("latin-1")
     if chunk.type == b"zTXt":
         if not rest or rest[0] != _ZLIB_METHOD:
-            raise InvalidRequest(f"broken PNG: zTXt chunk {keyword!r} has an unknown compression")
+            raise InvalidCard(f"broken PNG: zTXt chunk {keyword!r} has an unknown compression")
         return keyword, _inflate(rest[1:], max_bytes, keyword).decode("latin-1")
     return keyword, _read_itxt(rest, max_bytes, keyword)
 
@@ -106,20 +106,20 @@ def solid_png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
 
 def _read_itxt(rest: bytes, max_bytes: int, keyword: str) -> str:
     if len(rest) < 2:
-        raise InvalidRequest(f"broken PNG: iTXt chunk {keyword!r} is truncated")
+        raise InvalidCard(f"broken PNG: iTXt chunk {keyword!r} is truncated")
     compressed, method = rest[0], rest[1]
     _language, sep1, rest = rest[2:].partition(b"\0")
     _translated, sep2, text = rest.partition(b"\0")
     if not (sep1 and sep2):
-        raise InvalidRequest(f"broken PNG: iTXt chunk {keyword!r} is truncated")
+        raise InvalidCard(f"broken PNG: iTXt chunk {keyword!r} is truncated")
     if compressed:
         if method != _ZLIB_METHOD:
-            raise InvalidRequest(f"broken PNG: iTXt chunk {keyword!r} has an unknown compression")
+            raise InvalidCard(f"broken PNG: iTXt chunk {keyword!r} has an unknown compression")
         text = _inflate(text, max_bytes, keyword)
     try:
         return text.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise InvalidRequest(f"broken PNG: iTXt chunk {keyword!r} is not UTF-8") from exc
+        raise InvalidCard(f"broken PNG: iTXt chunk {keyword!r} is not UTF-8") from exc
 
 
 def _inflate(data: bytes, max_bytes: int, keyword: str) -> bytes:
@@ -127,9 +127,9 @@ def _inflate(data: bytes, max_bytes: int, keyword: str) -> bytes:
     try:
         out = inflater.decompress(data, max_bytes + 1)
     except zlib.error as exc:
-        raise InvalidRequest(f"broken PNG: text chunk {keyword!r} does not decompress") from exc
+        raise InvalidCard(f"broken PNG: text chunk {keyword!r} does not decompress") from exc
     if len(out) > max_bytes:
-        raise InvalidRequest(f"text chunk {keyword!r} is larger than {max_bytes} bytes")
+        raise CardTooLarge(f"text chunk {keyword!r} is larger than {max_bytes} bytes")
     return out
 
 

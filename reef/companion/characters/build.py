@@ -30,7 +30,11 @@ def card_from_fields(card: dict[str, Any] | None, fields: CharacterFields) -> Ca
     overrides = fields.data_fields()
     if card is None:
         if not overrides.get("name"):
-            raise InvalidRequest("a character needs a 'name' (or a whole 'card')", param="name")
+            raise InvalidRequest(
+                "a character needs a 'name' (or a whole 'card')",
+                param="name",
+                code="missing_required_parameter",
+            )
         return card_from_dict({"spec": "chara_card_v2", "spec_version": "2.0", "data": overrides})
     parsed = card_from_dict(card)
     return with_fields(parsed, overrides) if overrides else parsed

@@ -65,7 +65,9 @@ def _check_local_model(model: str, catalogue_path: Path | None) -> None:
     try:
         catalogue = Catalogue.load(catalogue_path)
     except (OSError, ValueError) as exc:  # TOML and validation errors are ValueErrors
-        raise InvalidRequest(f"cannot load {where}: {exc}", param="catalogue") from exc
+        raise InvalidRequest(
+            f"cannot load {where}: {exc}", param="catalogue", code="invalid_catalogue"
+        ) from exc
     try:
         catalogue.get(model, kind="chat")
     except NotFound as exc:
@@ -73,6 +75,7 @@ def _check_local_model(model: str, catalogue_path: Path | None) -> None:
         raise NotFound(
             f"{model!r} is not a chat model of {where}; it has: {', '.join(chat)}",
             param="model",
+            code="model_not_found",
         ) from exc
 
 
@@ -83,11 +86,13 @@ def plan_run(config: EvalConfig, settings: Settings) -> EvalPlan:
         raise InvalidRequest(
             "--base-url and --api-key go together (or neither: a private server is started)",
             param="base_url",
+            code="invalid_value",
         )
     if config.base_url is not None and config.catalogue is not None:
         raise InvalidRequest(
             "--catalogue configures the private server; the server at --base-url has its own",
             param="catalogue",
+            code="invalid_value",
         )
     if config.base_url is None:
         _check_local_model(config.model, config.catalogue or settings.catalogue)
@@ -102,6 +107,7 @@ def plan_run(config: EvalConfig, settings: Settings) -> EvalPlan:
         raise InvalidRequest(
             f"long-card turns must be between 2 and {len(long_card.turns)}, got {turns}",
             param="long_card_turns",
+            code="invalid_value",
         )
     return EvalPlan(chosen, long_card, turns)
 

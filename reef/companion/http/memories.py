@@ -8,9 +8,9 @@ from typing import Any
 from fastapi import Query, Request
 
 from reef.companion.http.deps import Companions, RequiredUser, companion_router, deleted
-from reef.companion.http.responses import CorrectedMemory, MemoryDeletion, MemoryPage
+from reef.companion.http.responses import CorrectedMemory, Memory, MemoryDeletion, MemoryPage
 from reef.companion.http.schemas import MemoryCorrectionBody
-from reef.companion.memory import Memory
+from reef.companion.memory import Memory as MemoryRecord
 from reef.http.deps import Caller
 from reef.http.schemas import Deleted
 
@@ -18,7 +18,7 @@ router = companion_router()
 CharacterScope = Query(None, description="omit for the user's shared profile")
 
 
-def memory_view(memory: Memory, user: str) -> dict[str, Any]:
+def memory_view(memory: MemoryRecord, user: str) -> dict[str, Any]:
     view = memory.to_dict()
     view.pop("user_id", None)
     return {"object": "companion.memory", **view, "user": user}
@@ -43,6 +43,18 @@ async def list_memories(
         "last_id": data[-1]["id"] if data else None,
         "summary": summary,
     }
+
+
+@router.get("/memories/{memory_id}", response_model=Memory)
+async def get_memory(
+    memory_id: str,
+    user: RequiredUser,
+    principal: Caller,
+    service: Companions,
+    character_id: str | None = CharacterScope,
+) -> dict[str, Any]:
+    """One memory, with its history."""
+    return memory_view(await service.memories.get(principal, user, memory_id, character_id), user)
 
 
 @router.patch("/memories/{memory_id}", response_model=CorrectedMemory)

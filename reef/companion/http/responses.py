@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from reef.companion.sessions.inspection import Inspection
 from reef.http.schemas import Page
 
 
@@ -83,6 +84,9 @@ class Swipe(BaseModel):
     model: str | None = None
     finish_reason: str | None = None
     created_at: int
+    has_inspection: bool = Field(
+        False, description="whether GET .../inspection?swipe= can show its prompt"
+    )
 
 
 class Message(BaseModel):
@@ -149,9 +153,18 @@ class SpokenAudio(BaseModel):
     voice_id: str | None = None
 
 
+class PromptInspection(Inspection):
+    """What went into the prompt of one swipe of a reply."""
+
+    object: Literal["companion.inspection"] = "companion.inspection"
+    session_id: str
+    message_id: str
+    swipe: int
+
+
 class Turn(BaseModel):
     """A finished reply (`stream: false`); streamed turns send the same object as the last
-    SSE event (`type: "turn.completed"`)."""
+    SSE event (`type: "turn.done"`)."""
 
     object: Literal["companion.turn"] = "companion.turn"
     session_id: str
@@ -161,6 +174,7 @@ class Turn(BaseModel):
     usage: TurnUsage
     memory_operations: list[MemoryOperation]
     audio: dict[str, Any] | None = Field(None, description="the reply spoken, when asked")
+    inspection: PromptInspection | None = Field(None, description="with `inspect: true`")
 
 
 class MemoryRevision(BaseModel):

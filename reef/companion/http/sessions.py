@@ -15,7 +15,13 @@ from reef.companion.http.deps import (
     companion_router,
     deleted,
 )
-from reef.companion.http.responses import Message, SessionDetail, SessionPage, Turn
+from reef.companion.http.responses import (
+    Message,
+    PromptInspection,
+    SessionDetail,
+    SessionPage,
+    Turn,
+)
 from reef.companion.http.schemas import (
     EditMessageBody,
     RegenerateBody,
@@ -145,3 +151,19 @@ async def delete_message(
 ) -> dict[str, Any]:
     await service.delete_message(principal, session_id, message_id, user)
     return deleted(message_id, "companion.message")
+
+
+@router.get(
+    "/sessions/{session_id}/messages/{message_id}/inspection", response_model=PromptInspection
+)
+async def inspect_message(
+    session_id: str,
+    message_id: str,
+    principal: Caller,
+    service: Companions,
+    user: OptionalUser = None,
+    swipe: int | None = Query(None, ge=0, description="which swipe; the shown one by default"),
+) -> dict[str, Any]:
+    """What went into a reply's prompt: the lore entries that fired, the memories recalled,
+    each section's tokens, and the engine's prompt, cached and completion tokens."""
+    return await service.inspect_message(principal, session_id, message_id, swipe=swipe, user=user)

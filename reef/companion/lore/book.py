@@ -21,11 +21,13 @@ from typing import Any, Literal
 from reef.companion.cards.macros import apply_macros
 from reef.companion.cards.model import CharacterBook, LoreEntry
 from reef.companion.lore.decorators import EntryRules, Role, resolve_rules, split_decorators
-from reef.companion.lore.keys import MatchRule, all_keys_match, any_key_matches
+from reef.companion.lore.keys import MatchRule, all_keys_match, any_key_matches, key_matches
 from reef.settings import CompanionSettings
 
 LorePosition = Literal["before_char", "after_char", "at_depth"]
 Trigger = Literal["constant", "key", "recursion"]
+Activation = tuple[Trigger, tuple[str, ...]]
+"""Why an entry fired, and the keys that matched."""
 
 _ST_ROLES: dict[int, Role] = {0: "system", 1: "user", 2: "assistant"}
 _ST_POSITIONS: dict[int, LorePosition] = {0: "before_char", 1: "after_char", 4: "at_depth"}
@@ -47,7 +49,8 @@ class LoreChat:
 
 @dataclass(frozen=True)
 class FiredLore:
-    """An entry that fired, ready to place: decorators stripped, macros applied."""
+    """An entry that fired, ready to place: decorators stripped, macros applied.
+    `matched_keys` are the keys found in the scanned text (none for constant entries)."""
 
     index: int
     label: str
@@ -58,6 +61,9 @@ class FiredLore:
     insertion_order: float
     tokens: int
     trigger: Trigger
+    entry_id: int | str | None = None
+    comment: str | None = None
+    matched_keys: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -187,7 +193,7 @@ def _eligible(item: _Prepared, chat: LoreChat) -> bool:
 
 def _activate(
     eligible: list[_Prepared], chat: LoreChat, recursive: bool, max_steps: int
-) -> dict[int, Trigger]:
+) -> dict[int, Activation]:
     windows: dict[int, str] = {}
 
     def window(depth: int) -> str:
@@ -195,12 +201,12 @@ def _activate(
             windows[depth] = "\n".join(chat.messages[-depth:]) if depth > 0 else ""
         return windows[depth]
 
-    triggers: dict[int, Trigger] = {}
+    triggers: dict[int, Activation] = {}
     for item in eligible:
         if item.entry.constant or item.rules.activate:
-            triggers[item.index] = "constant"
+            triggers[item.index] = ("constant", ())
         elif _matches(item, window(item.scan_depth)):
-            triggers[item.index] = "key"
+            triggers[item.index] = ("key", _matched_keys(item, window(item.scan_depth)))
     if not recursive:
         return triggers
     newly = [item for item in eligible if item.index in triggers]
@@ -218,8 +224,19 @@ def _activate(
             and _matches(item, window(item.scan_depth) + recursed)
         ]
         for item in newly:
-            triggers[item.index] = "recursion"
+            scanned = window(item.scan_depth) + recursed
+            triggers[item.index] = ("recursion", _matched_keys(item, scanned))
     return triggers
+
+
+def _matched_keys(item: _Prepared, text: str) -> tuple[str, ...]:
+    """The keys of a fired entry found in `text`: primary and additional keys, and secondary
+    keys when they had to match (not when they may only be absent)."""
+    candidates = [*item.keys, *item.rules.additional_keys]
+    if item.entry.selective and item.extension("selectiveLogic") not in (_NOT_ALL, _NOT_ANY):
+        candidates += item.secondary
+    found = (key for key in candidates if key_matches(key, text, item.match))
+    return tuple(dict.fromkeys(found))
 
 
 def _matches(item: _Prepared, text: str) -> bool:
@@ -243,7 +260,7 @@ def _matches(item: _Prepared, text: str) -> bool:
 
 
 def _fire(
-    item: _Prepared, trigger: Trigger, chat: LoreChat, count_tokens: Callable[[str], int]
+    item: _Prepared, activation: Activation, chat: LoreChat, count_tokens: Callable[[str], int]
 ) -> FiredLore:
     content = apply_macros(item.body, char=chat.char_name, user=chat.user_name)
     position, depth = _placement(item)
@@ -258,7 +275,10 @@ def _fire(
         role=role,
         insertion_order=float(entry.insertion_order),
         tokens=count_tokens(content),
-        trigger=trigger,
+        trigger=activation[0],
+        entry_id=entry.id,
+        comment=entry.comment,
+        matched_keys=activation[1],
     )
 
 

@@ -122,11 +122,17 @@ class SqlMemoryStore:
         """Writes need the end user (and character) to belong to this organisation."""
         user = session.get(EndUser, key.end_user_id)
         if user is None or user.org_id != self._org_id:
-            raise NotFound("no such end user in this organization", param="user")
+            raise NotFound(
+                "no such end user in this organization", param="user", code="user_not_found"
+            )
         if key.character_id is not None:
             character = session.get(Character, key.character_id)
             if character is None or character.org_id != self._org_id:
-                raise NotFound("no such character in this organization", param="character_id")
+                raise NotFound(
+                    "no such character in this organization",
+                    param="character_id",
+                    code="character_not_found",
+                )
 
     def _row(self, session: Session, key: _ScopeKey, memory_id: str) -> MemoryRow | None:
         query = select(MemoryRow).where(MemoryRow.id == memory_id, *self._in_scope(key))
@@ -135,7 +141,9 @@ class SqlMemoryStore:
     def _add(self, memory: Memory) -> None:
         key = _key(memory.scope)
         if key is None:
-            raise NotFound("no such end user in this organization", param="user")
+            raise NotFound(
+                "no such end user in this organization", param="user", code="user_not_found"
+            )
         with self._db.session() as session:
             self._check_owner(session, key)
             row = MemoryRow(
@@ -230,7 +238,9 @@ class SqlMemoryStore:
     def _set_summary(self, scope: MemoryScope, summary: RelationshipSummary) -> None:
         key = _key(scope)
         if key is None:
-            raise NotFound("no such end user in this organization", param="user")
+            raise NotFound(
+                "no such end user in this organization", param="user", code="user_not_found"
+            )
         with self._db.session() as session:
             row = session.scalar(select(RelationshipSummaryRow).where(*self._summary_scope(key)))
             if row is None:

@@ -11,23 +11,18 @@ from typing import Any
 from reef.companion.cards.macros import apply_macros
 from reef.companion.characters import repository as characters_repo
 from reef.companion.chat_model import estimator
+from reef.companion.errors import memory_not_found
 from reef.companion.memory import CompanionMemory, Memory, MemoryOperation, MemoryScope
 from reef.companion.memory.sql_store import memory_scope
 from reef.companion.memory.wiring import MemoryFactory, MemorySpend, record_memory_spend
+from reef.companion.sessions import repository as sessions_repo
 from reef.engine.catalogue import Catalogue
-from reef.errors import NotFound
 from reef.platform.service import PlatformServices
 from reef.platform.types import Principal
 from reef.settings import Settings
 from reef.store.db import Database
 
 Memories = list[Memory]
-
-
-def memory_not_found(memory_id: str) -> NotFound:
-    return NotFound(
-        f"no memory {memory_id!r} for this user", param="memory_id", code="memory_not_found"
-    )
 
 
 class UserMemories:
@@ -76,10 +71,12 @@ class UserMemories:
                 characters_repo.get_character, self.db, principal.org_id, character_id
             )
             char = record.name
+        name = await self._display_name(principal, user, character_id)
 
-        # Stored text keeps {{char}}/{{user}} so renames apply; people read it filled in.
+        # Stored text keeps {{char}}/{{user}} so renames apply; people read it filled in, with
+        # the name the user chats under (as the prompt does), not their id.
         def fill(text: str) -> str:
-            return apply_macros(text, char=char, user=user)
+            return apply_macros(text, char=char, user=name)
 
         memories = [replace(m, text=fill(m.text)) for m in await store.list(scope)]
         summary_view = summary.to_dict() if summary else None
@@ -87,9 +84,31 @@ class UserMemories:
             summary_view["text"] = fill(summary_view["text"])
         return memories, summary_view
 
+    async def _display_name(self, principal: Principal, user: str, character_id: str | None) -> str:
+        """The `user_name` of the user's latest chat (with the character, when given); the id
+        when they have none left."""
+        for with_character in dict.fromkeys((character_id, None)):
+            latest = await asyncio.to_thread(
+                sessions_repo.list_sessions,
+                self.db,
+                principal.org_id,
+                user=user,
+                character_id=with_character,
+                limit=1,
+            )
+            if latest:
+                return latest[0].user_name
+        return user
+
     async def _scope_of_memory(
         self, principal: Principal, user: str, memory_id: str, character_id: str | None
     ) -> MemoryScope:
+        """The scope holding `memory_id` for `user`. A character named that the organisation
+        does not have is `character_not_found`, as on the listing routes."""
+        if character_id is not None:
+            await asyncio.to_thread(
+                characters_repo.get_character, self.db, principal.org_id, character_id
+            )
         end_user = await asyncio.to_thread(
             characters_repo.find_end_user, self.db, principal.org_id, user
         )
@@ -99,6 +118,15 @@ class UserMemories:
         if scope is None or (character_id is not None and scope.character_id != character_id):
             raise memory_not_found(memory_id)
         return scope
+
+    async def get(
+        self, principal: Principal, user: str, memory_id: str, character_id: str | None
+    ) -> Memory:
+        scope = await self._scope_of_memory(principal, user, memory_id, character_id)
+        found = await self._factory.store(principal.org_id).get(scope, memory_id)
+        if found is None:
+            raise memory_not_found(memory_id)
+        return found
 
     async def correct(
         self,

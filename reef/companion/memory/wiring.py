@@ -24,6 +24,7 @@ from reef.store.db import Database
 log = logging.getLogger(__name__)
 
 MEMORY_ENDPOINT = "companion.memory"
+MEMORY_MODEL_ERROR = "memory_model_error"
 
 
 @dataclass
@@ -131,9 +132,13 @@ class MemoryFactory:
             try:
                 parsed = json.loads("".join(parts))
             except json.JSONDecodeError as exc:
-                raise ReefError(f"the memory model returned invalid JSON: {exc.msg}") from exc
+                raise ReefError(
+                    f"the memory model returned invalid JSON: {exc.msg}", code=MEMORY_MODEL_ERROR
+                ) from exc
             if not isinstance(parsed, dict):
-                raise ReefError("the memory model did not return a JSON object")
+                raise ReefError(
+                    "the memory model did not return a JSON object", code=MEMORY_MODEL_ERROR
+                )
             return parsed
 
         return complete

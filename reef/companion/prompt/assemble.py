@@ -24,8 +24,9 @@ from reef.companion.lore.merge import with_world_books
 from reef.companion.prompt.fit import PromptDraft, Window, fit_prompt
 from reef.companion.prompt.sections import (
     Names,
-    context_section,
     example_blocks,
+    memories_section,
+    mood_section,
     participants_section,
     persona_sections,
     post_history,
@@ -80,7 +81,8 @@ def assemble_prompt(
         head=head,
         example_blocks=example_blocks(card, names),
         names=names,
-        context=context_section(memories, emotion_line, names),
+        memories=memories_section(memories, names),
+        mood=mood_section(emotion_line, names),
         chat=chat,
         history_count=len(history),
         post_history=post_history(card, names),
@@ -113,9 +115,15 @@ def assemble_group_prompt(
     turns must carry `name`. Group greetings are expected to be in `history` already.
     """
     if not cards:
-        raise InvalidRequest("a group chat needs at least one character", param="cards")
+        raise InvalidRequest(
+            "a group chat needs at least one character", param="cards", code="invalid_value"
+        )
     if not 0 <= speaker < len(cards):
-        raise InvalidRequest(f"speaker {speaker} is not one of {len(cards)} cards", param="speaker")
+        raise InvalidRequest(
+            f"speaker {speaker} is not one of {len(cards)} cards",
+            param="speaker",
+            code="invalid_value",
+        )
     config = settings or CompanionSettings()
     card = cards[speaker]
     names = Names(card.display_name, user_name)
@@ -132,7 +140,8 @@ def assemble_group_prompt(
         head=head,
         example_blocks=example_blocks(card, names),
         names=names,
-        context=context_section(memories, emotion_line, names),
+        memories=memories_section(memories, names),
+        mood=mood_section(emotion_line, names),
         chat=chat,
         history_count=len(history),
         post_history=post_history(card, names),
@@ -169,7 +178,11 @@ def _render_group_turn(turn: ChatTurn, speaker: Card, names: Names) -> ChatMessa
     if turn.role == "user":
         return {"role": "user", "content": f"{turn.name or names.user}: {content}"}
     if not turn.name:
-        raise InvalidRequest("group chat assistant turns need the character's name", param="name")
+        raise InvalidRequest(
+            "group chat assistant turns need the character's name",
+            param="name",
+            code="invalid_value",
+        )
     own = turn.name in (speaker.name, speaker.display_name)
     return {"role": "assistant" if own else "user", "content": f"{turn.name}: {content}"}
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from reef.companion.cards.model import CharacterBook
 from reef.companion.lore.book import FiredLore, LoreChat, LoreScan, book_token_budget, scan_lorebook
 from reef.companion.prompt.sections import SECTION_SEPARATOR, Names, examples_section
-from reef.companion.prompt.types import AssembledPrompt, ChatMessage
+from reef.companion.prompt.types import AssembledPrompt, ChatMessage, PromptSection
 from reef.errors import ContextLengthExceeded, InvalidRequest
 from reef.settings import CompanionSettings
 
@@ -27,19 +27,25 @@ class PromptDraft:
     """One turn's prompt material before fitting.
 
     `head` renders the system message's stable part (system prompt, persona with placed lore,
-    other participants) for a given lore scan; `chat` is the greeting (if any) then history,
-    rendered, oldest first; the last `history_count` of them come from the stored history.
+    other participants) for a given lore scan; `memories` and `mood` make the per-turn
+    context message; `chat` is the greeting (if any) then history, rendered, oldest first; the
+    last `history_count` of them come from the stored history.
     """
 
     head: Callable[[LoreScan], list[str]]
     example_blocks: list[str]
     names: Names
-    context: str
+    memories: str
+    mood: str
     chat: list[ChatMessage]
     history_count: int
     post_history: str
     book: CharacterBook | None
     lore_chat: LoreChat
+
+    @property
+    def context(self) -> str:
+        return SECTION_SEPARATOR.join(part for part in (self.memories, self.mood) if part)
 
 
 @dataclass(frozen=True)
@@ -94,12 +100,13 @@ def fit_prompt(draft: PromptDraft, window: Window, settings: CompanionSettings) 
         lore_cap = max(lore.tokens - (needed - budget), 0)
 
     kept = _newest_that_fit(draft.chat, budget - fixed, cost)
-    chat_cost = sum(cost(message["content"]) for message in draft.chat[len(draft.chat) - kept :])
+    chat = draft.chat[len(draft.chat) - kept :]
+    chat_cost = sum(cost(message["content"]) for message in chat)
     system, shown = _with_examples(head, draft, budget - fixed - chat_cost + cost(head), cost)
     messages: list[ChatMessage] = [{"role": "system", "content": system}]
     if draft.context:
         messages.append({"role": "system", "content": draft.context})
-    messages.extend(_interleave(draft.chat[len(draft.chat) - kept :], lore.at("at_depth")))
+    messages.extend(_interleave(chat, lore.at("at_depth")))
     if draft.post_history:
         messages.append({"role": "system", "content": draft.post_history})
     return AssembledPrompt(
@@ -110,17 +117,49 @@ def fit_prompt(draft: PromptDraft, window: Window, settings: CompanionSettings) 
         fired_lore=lore.fired,
         greeting_included=kept > draft.history_count,
         prefix_messages=1,
+        sections=_sections(draft, lore, shown, chat, window.count_tokens),
+        lore_left_out=lore.over_budget,
+        lore_budget=lore.token_budget,
     )
+
+
+def _sections(
+    draft: PromptDraft,
+    lore: LoreScan,
+    shown_examples: int,
+    chat: list[ChatMessage],
+    count: Callable[[str], int],
+) -> list[PromptSection]:
+    """Each part's own tokens, for inspecting a turn; an absent part counts 0."""
+
+    def tokens(text: str) -> int:
+        return count(text) if text else 0
+
+    examples = examples_section(draft.example_blocks[:shown_examples], draft.names)
+    return [
+        PromptSection("system", tokens(_join(draft.head(_NO_LORE)))),
+        PromptSection("lore", lore.tokens),
+        PromptSection("examples", tokens(examples)),
+        PromptSection("memories", tokens(draft.memories)),
+        PromptSection("mood", tokens(draft.mood)),
+        PromptSection("history", sum(tokens(message["content"]) for message in chat)),
+        PromptSection("post_history", tokens(draft.post_history)),
+    ]
 
 
 def _check_window(window: Window) -> None:
     if window.reserve_for_reply < 0:
-        raise InvalidRequest("reserve_for_reply must not be negative", param="reserve_for_reply")
+        raise InvalidRequest(
+            "reserve_for_reply must not be negative",
+            param="reserve_for_reply",
+            code="invalid_value",
+        )
     if window.budget <= 0:
         raise InvalidRequest(
             f"context_window ({window.context_window}) must be larger than reserve_for_reply "
             f"({window.reserve_for_reply})",
             param="context_window",
+            code="invalid_value",
         )
 
 

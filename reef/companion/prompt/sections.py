@@ -65,6 +65,7 @@ def select_greeting(card: Card, greeting_index: int, *, group: bool = False) -> 
             f"greeting_index {greeting_index} is out of range: {card.name!r} has "
             f"{len(greetings)} greetings",
             param="greeting_index",
+            code="greeting_out_of_range",
         )
     return greetings[greeting_index]
 
@@ -102,14 +103,20 @@ def participants_section(cards: Sequence[Card], user: str, max_chars: int) -> st
 
 def context_section(memories: Sequence[str], emotion_line: str | None, names: Names) -> str:
     """The per-turn system message: recalled memories, then the emotional state."""
-    sections = []
+    sections = [memories_section(memories, names), mood_section(emotion_line, names)]
+    return SECTION_SEPARATOR.join(section for section in sections if section)
+
+
+def memories_section(memories: Sequence[str], names: Names) -> str:
     kept = [names.fill(memory.strip()) for memory in memories if memory.strip()]
-    if kept:
-        bullets = "\n".join(f"- {memory}" for memory in kept)
-        sections.append(names.fill(MEMORIES_HEADING) + "\n" + bullets)
-    if emotion_line and emotion_line.strip():
-        sections.append(names.fill(emotion_line.strip()))
-    return SECTION_SEPARATOR.join(sections)
+    if not kept:
+        return ""
+    bullets = "\n".join(f"- {memory}" for memory in kept)
+    return names.fill(MEMORIES_HEADING) + "\n" + bullets
+
+
+def mood_section(emotion_line: str | None, names: Names) -> str:
+    return names.fill(emotion_line.strip()) if emotion_line and emotion_line.strip() else ""
 
 
 def _join_lore(lore: LoreScan, position: str) -> str:

@@ -79,7 +79,9 @@ def choose_speaker(
             if member.id == requested:
                 return index
         raise InvalidRequest(
-            f"character {requested!r} is not in this session", param="character_id"
+            f"character {requested!r} is not in this session",
+            param="character_id",
+            code="character_not_in_session",
         )
     strategy: SpeakerStrategy = (
         "list"
@@ -118,6 +120,7 @@ def build_prompt(
             f"max_tokens ({max_tokens}) must be smaller than the context window of "
             f"{model.spec.name!r} ({model.context_window} tokens)",
             param="max_tokens",
+            code="max_tokens_too_large",
         )
     emotion_line = describe_for_prompt(mood.state, "{{char}}")
     if len(members) == 1:

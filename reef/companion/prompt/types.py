@@ -21,6 +21,22 @@ class ChatTurn:
     name: str | None = None
 
 
+SectionName = Literal["system", "lore", "examples", "memories", "mood", "history", "post_history"]
+
+
+@dataclass(frozen=True)
+class PromptSection:
+    """How many tokens (the model's tokenizer, text alone) one part of the prompt took.
+
+    `system` is the system prompt, the character's definition and (in groups) the other
+    participants; `lore` every fired entry wherever it was placed; `history` the greeting and
+    the chat kept. Role markers and separators are not counted here.
+    """
+
+    name: SectionName
+    tokens: int
+
+
 @dataclass(frozen=True)
 class AssembledPrompt:
     """OpenAI-style messages ready for the engine, and what went into them.
@@ -37,3 +53,6 @@ class AssembledPrompt:
     fired_lore: list[FiredLore] = field(default_factory=list)
     greeting_included: bool = False
     prefix_messages: int = 1
+    sections: list[PromptSection] = field(default_factory=list)
+    lore_left_out: list[FiredLore] = field(default_factory=list)
+    lore_budget: int = 0

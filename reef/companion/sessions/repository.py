@@ -8,6 +8,7 @@ of it is stored.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import delete, func, select
@@ -15,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from reef.companion.characters.repository import end_user_in_session
+from reef.companion.errors import swipe_out_of_range
 from reef.companion.records import (
     SESSION_PREFIX,
     MessageRecord,
@@ -24,7 +26,7 @@ from reef.companion.records import (
     new_id,
 )
 from reef.companion.tables import ChatSession, EndUser, Message, SessionMember
-from reef.errors import InvalidRequest, NotFound, ReefError
+from reef.errors import NotFound, ReefError
 from reef.store.db import Database
 from reef.store.keyset import after_row
 from reef.store.tables import utcnow
@@ -339,23 +341,14 @@ def edit_message(
         swipes = [Swipe.from_dict(item) for item in row.swipes]
         active = row.active_swipe if active_swipe is None else active_swipe
         if not 0 <= active < len(swipes):
-            raise InvalidRequest(
-                f"active_swipe {active} is out of range: the message has {len(swipes)} swipes",
-                param="active_swipe",
-            )
+            raise swipe_out_of_range(active, len(swipes), "active_swipe")
         now = utcnow()
         if content is not None:
             old = swipes[active]
-            swipes[active] = Swipe(
+            swipes[active] = replace(
+                old,
                 content=content,
-                emotion=old.emotion,
                 token_count=old.token_count if token_count is None else token_count,
-                prompt_tokens=old.prompt_tokens,
-                completion_tokens=old.completion_tokens,
-                cached_tokens=old.cached_tokens,
-                model=old.model,
-                finish_reason=old.finish_reason,
-                created_at=old.created_at,
             )
             row.edited_at = now
         _mirror(row, swipes, active)

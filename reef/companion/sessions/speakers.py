@@ -54,11 +54,14 @@ def choose_next_speaker(
 ) -> int:
     """Index into `cards` of the next speaker. `last_message` defaults to `history[-1]`."""
     if not cards:
-        raise InvalidRequest("a group chat needs at least one character", param="cards")
+        raise InvalidRequest(
+            "a group chat needs at least one character", param="cards", code="invalid_value"
+        )
     if strategy not in _STRATEGIES:
         raise InvalidRequest(
             f"unknown speaker strategy {strategy!r}: expected one of {', '.join(_STRATEGIES)}",
             param="strategy",
+            code="invalid_value",
         )
     if len(cards) == 1:
         return 0

@@ -15,7 +15,7 @@ from typing import Any
 
 import anyio
 
-from reef.companion.http.schemas import message_view
+from reef.companion.http.schemas import inspection_view, message_view
 from reef.companion.prompt.turn import SpeakerPrefixFilter
 from reef.companion.sessions.turns import TurnRunner
 from reef.companion.sessions.types import PreparedTurn, TurnResult
@@ -42,6 +42,7 @@ def turn_view(result: TurnResult) -> dict[str, Any]:
         },
         "memory_operations": result.memory_operations,
         "audio": result.audio,
+        **({"inspection": inspection_view(result.message)} if result.inspect else {}),
     }
 
 
@@ -113,7 +114,11 @@ async def stream_events(runner: TurnRunner, turn: PreparedTurn) -> AsyncGenerato
         yield event({"type": "turn.done", **turn_view(result)})
         yield DONE_EVENT
     except Exception as exc:
-        error = exc if isinstance(exc, ReefError) else ReefError("The turn failed midway.")
+        error = (
+            exc
+            if isinstance(exc, ReefError)
+            else ReefError("The turn failed midway.", code="turn_failed")
+        )
         if not isinstance(exc, ReefError):
             log.exception("companion turn of session %s failed", turn.session.id)
         status = error.status

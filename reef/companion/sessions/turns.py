@@ -19,8 +19,9 @@ from reef.companion.characters import repository as characters_repo
 from reef.companion.characters.build import temperament_of
 from reef.companion.chat_model import open_chat_model
 from reef.companion.emotion import EmotionState, appraise_exchange, update_state
+from reef.companion.errors import message_too_long
 from reef.companion.http.schemas import GenerationOptions, RegenerateBody, SendMessageBody
-from reef.companion.memory import CompanionMemory, Exchange, MemoryScope
+from reef.companion.memory import CompanionMemory, Exchange, MemoryContext, MemoryScope
 from reef.companion.memory.sql_store import memory_scope
 from reef.companion.memory.wiring import MemorySpend, record_memory_spend
 from reef.companion.prompt.assemble import strip_speaker_prefix
@@ -42,6 +43,7 @@ from reef.companion.records import (
     new_id,
 )
 from reef.companion.sessions import repository as sessions_repo
+from reef.companion.sessions.inspection import inspect_turn, no_memories
 from reef.companion.sessions.types import CompanionDeps, PreparedTurn, TurnMeter, TurnResult
 from reef.companion.voice.service import record_speech
 from reef.engine.protocol import ChatRequest, Usage
@@ -65,13 +67,10 @@ class TurnRunner:
         config = self.deps.settings.companion
         text = body.content.strip()
         if len(body.content) > config.max_message_chars:
-            raise InvalidRequest(
-                f"content is {len(body.content)} characters; at most {config.max_message_chars}",
-                param="content",
-            )
+            raise message_too_long(len(body.content), config.max_message_chars)
         session, members, history = await self._load(principal, session_id, body.user)
         if not text and not session.is_group:
-            raise InvalidRequest("content must not be empty", param="content")
+            raise InvalidRequest("content must not be empty", param="content", code="empty_message")
         new_turn = ChatTurn("user", text) if text else None
         speaker = choose_speaker(session, members, history, new_turn, body.character_id)
         turns = [*to_turns(history), *([new_turn] if new_turn else [])]
@@ -105,19 +104,32 @@ class TurnRunner:
         session, members, history = await self._load(principal, session_id, body.user)
         if not history or history[-1].id != message_id:
             if not any(m.id == message_id for m in history):
-                raise sessions_repo.message_not_found(message_id)
-            raise InvalidRequest("only the newest message can be regenerated", param="message_id")
+                # Older than the history loaded, or not in this session at all.
+                await asyncio.to_thread(
+                    sessions_repo.get_message,
+                    self.deps.db,
+                    principal.org_id,
+                    session_id,
+                    message_id,
+                )
+            raise InvalidRequest(
+                "only the newest message can be regenerated",
+                param="message_id",
+                code="not_newest_message",
+            )
         target = history[-1]
         if target.role != "assistant" or target.is_greeting:
             raise InvalidRequest(
                 "only a generated reply can be regenerated (pick greetings with active_swipe)",
                 param="message_id",
+                code="not_a_generated_reply",
             )
         speaker = next((i for i, m in enumerate(members) if m.id == target.speaker_id), None)
         if speaker is None:
             raise InvalidRequest(
                 "the character who wrote this message is no longer in the session",
                 param="message_id",
+                code="speaker_left_session",
             )
         earlier = history[:-1]
         user_text = next((m.content for m in reversed(earlier) if m.role == "user"), "")
@@ -141,7 +153,11 @@ class TurnRunner:
         db, org = self.deps.db, principal.org_id
         session = await asyncio.to_thread(sessions_repo.get_session, db, org, session_id, user=user)
         if not session.character_ids:
-            raise InvalidRequest("this session has no characters left", param="session_id")
+            raise InvalidRequest(
+                "this session has no characters left",
+                param="session_id",
+                code="session_has_no_characters",
+            )
         members = await asyncio.to_thread(
             characters_repo.get_characters, db, org, session.character_ids
         )
@@ -188,7 +204,7 @@ class TurnRunner:
         )
         scope = memory_scope(session.end_user_id, character.id)
         query = user_text or (turns[-1].content if turns else "")
-        memories = await self._recall(memory, scope, query)
+        recalled = await self._recall(memory, scope, query)
         max_tokens = options.max_tokens or config.reply_max_tokens
         world_books = await asyncio.to_thread(
             deps.world_books.for_character, principal.org_id, character
@@ -201,7 +217,7 @@ class TurnRunner:
             turns,
             model=model,
             max_tokens=max_tokens,
-            memories=memories,
+            memories=recalled.lines,
             mood=mood,
             settings=config,
             world_books=world_books,
@@ -237,20 +253,24 @@ class TurnRunner:
             expected_last=history[-1].id if history and target is None else None,
             history=history,
             prompt=prompt,
+            recalled=recalled,
+            max_tokens=max_tokens,
             stream=stream,
             memory=memory,
             scope=scope,
             spend=spend,
         )
 
-    async def _recall(self, memory: CompanionMemory, scope: MemoryScope, query: str) -> list[str]:
+    async def _recall(
+        self, memory: CompanionMemory, scope: MemoryScope, query: str
+    ) -> MemoryContext:
         if not query:
-            return []
+            return no_memories()
         try:
-            return await memory.context_lines(scope, query)
+            return await memory.context(scope, query)
         except ReefError as exc:
             log.warning("memory recall failed, replying without memories: %s", exc.message)
-            return []
+            return no_memories()
 
     # -- finishing ------------------------------------------------------------------------
 
@@ -281,6 +301,7 @@ class TurnRunner:
                 cached_tokens=usage.cached_tokens,
                 model=turn.stream.model,
                 finish_reason=finish_reason or "stop",
+                inspection=self._inspect(turn, usage),
             )
             user_record, message = await self._store(turn, swipe)
         except ReefError as exc:
@@ -301,7 +322,22 @@ class TurnRunner:
             turn.stream.model,
             operations,
             audio,
+            turn.options.inspect,
         )
+
+    def _inspect(self, turn: PreparedTurn, usage: Usage) -> dict[str, Any]:
+        inspection = inspect_turn(
+            turn.prompt,
+            turn.recalled,
+            character_id=turn.speaker.id,
+            char=turn.speaker.card.display_name,
+            user=turn.session.user_name,
+            model=turn.stream.model,
+            usage=usage,
+            max_tokens=turn.max_tokens,
+            context_window=turn.model.context_window,
+        )
+        return inspection.model_dump(mode="json")
 
     async def _store(
         self, turn: PreparedTurn, swipe: Swipe

@@ -8,7 +8,7 @@ from typing import Any, Protocol
 from reef.companion.chat_model import ChatModel
 from reef.companion.emotion import Temperament
 from reef.companion.http.schemas import GenerationOptions
-from reef.companion.memory import CompanionMemory, MemoryScope
+from reef.companion.memory import CompanionMemory, MemoryContext, MemoryScope
 from reef.companion.memory.wiring import MemoryFactory, MemorySpend
 from reef.companion.prompt.assemble import AssembledPrompt
 from reef.companion.prompt.turn import Mood
@@ -74,6 +74,8 @@ class PreparedTurn:
     expected_last: str | None
     history: list[MessageRecord]
     prompt: AssembledPrompt
+    recalled: MemoryContext
+    max_tokens: int
     stream: ChatStream
     memory: CompanionMemory
     scope: MemoryScope
@@ -90,3 +92,4 @@ class TurnResult:
     model: str
     memory_operations: list[dict[str, Any]] | None
     audio: dict[str, Any] | None
+    inspect: bool = False
