@@ -63,12 +63,12 @@ class Harness:
     ) -> str:
         ids = []
         for fields in characters:
-            record = await self.service.create_character(
+            record = await self.service.characters.create_character(
                 principal, CharacterCreateBody.model_validate(fields)
             )
             ids.append(record.id)
         body = SessionCreateBody(user="alice", character_ids=ids, user_name="Ann", **options)
-        created = await self.service.create_session(principal, body)
+        created = await self.service.sessions.create_session(principal, body)
         return str(created["id"])
 
     async def prepare(self, principal: Principal, session_id: str, text: str, **kw: Any) -> Any:
@@ -145,7 +145,7 @@ async def test_prompt_is_counted_with_the_models_tokenizer_within_its_window(
 ) -> None:
     principal = await harness.principal()
     sid = await harness.session(principal, persona("Mira"), model=SMALL_WINDOW_MODEL)
-    session = await harness.service.get_session(principal, sid, None)
+    session = await harness.service.sessions.get_session(principal, sid, None)
     earlier = [
         NewMessage(
             new_id(MESSAGE_PREFIX),

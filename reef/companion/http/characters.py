@@ -35,7 +35,7 @@ MULTIPART_ENVELOPE_BYTES = 64 * 1024
 async def create_character(
     body: CharacterCreateBody, principal: Caller, service: Companions
 ) -> dict[str, Any]:
-    return character_view(await service.create_character(principal, body))
+    return character_view(await service.characters.create_character(principal, body))
 
 
 @router.post(
@@ -84,7 +84,7 @@ async def import_character(
         raise InvalidRequest(
             f"Invalid value for '{param}': {first['msg']}", param=param, code="invalid_value"
         ) from exc
-    return character_view(await service.import_character(principal, upload, body))
+    return character_view(await service.characters.import_character(principal, upload, body))
 
 
 @router.get("/characters", response_model=CharacterPage)
@@ -97,7 +97,7 @@ async def list_characters(
 ) -> dict[str, Any]:
     """The organisation's characters, newest first; with `user`, the ones that user owns."""
     limit = capped(service, limit)
-    found = await service.list_characters(
+    found = await service.characters.list_characters(
         principal, user=user, public_only=False, limit=limit + 1, after=after
     )
     return page_of([character_view(c) for c in found], limit)
@@ -112,7 +112,7 @@ async def gallery(
 ) -> dict[str, Any]:
     """Public characters of the organisation, for its end users to browse."""
     limit = capped(service, limit)
-    found = await service.list_characters(
+    found = await service.characters.list_characters(
         principal, user=None, public_only=True, limit=limit + 1, after=after
     )
     return page_of([character_view(c) for c in found], limit)
@@ -122,21 +122,21 @@ async def gallery(
 async def get_character(
     character_id: str, principal: Caller, service: Companions, user: OptionalUser = None
 ) -> dict[str, Any]:
-    return character_view(await service.get_character(principal, character_id, user))
+    return character_view(await service.characters.get_character(principal, character_id, user))
 
 
 @router.patch("/characters/{character_id}", response_model=Character)
 async def update_character(
     character_id: str, body: CharacterUpdateBody, principal: Caller, service: Companions
 ) -> dict[str, Any]:
-    return character_view(await service.update_character(principal, character_id, body))
+    return character_view(await service.characters.update_character(principal, character_id, body))
 
 
 @router.delete("/characters/{character_id}", response_model=Deleted)
 async def delete_character(
     character_id: str, principal: Caller, service: Companions, user: OptionalUser = None
 ) -> dict[str, Any]:
-    await service.delete_character(principal, character_id, user)
+    await service.characters.delete_character(principal, character_id, user)
     return deleted(character_id, "companion.character")
 
 
@@ -162,7 +162,7 @@ async def export_character(
     user: OptionalUser = None,
 ) -> Response:
     """The card as a V2/V3 JSON file or a PNG portrait carrying it."""
-    exported = await service.export_character(
+    exported = await service.characters.export_character(
         principal, character_id, user=user, fmt=format, version=version
     )
     return Response(

@@ -103,5 +103,5 @@ async def forget_memories(
 @router.delete("/users/{user}", response_model=Deleted)
 async def delete_end_user(user: str, principal: Caller, service: Companions) -> dict[str, Any]:
     """Erase an end user: their sessions, memories, summaries and the characters they own."""
-    await service.delete_end_user(principal, user)
+    await service.sessions.delete_end_user(principal, user)
     return deleted(user, "companion.user")

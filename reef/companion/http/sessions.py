@@ -54,7 +54,7 @@ async def create_session(
     body: SessionCreateBody, principal: Caller, service: Companions
 ) -> dict[str, Any]:
     """A new chat with one character (or a group), opened with the greetings."""
-    return await service.create_session(principal, body)
+    return await service.sessions.create_session(principal, body)
 
 
 @router.get("/sessions", response_model=SessionPage)
@@ -68,7 +68,7 @@ async def list_sessions(
 ) -> dict[str, Any]:
     """Most recently active first."""
     limit = capped(service, limit)
-    found = await service.list_sessions(
+    found = await service.sessions.list_sessions(
         principal, user=user, character_id=character_id, limit=limit + 1, after=after
     )
     return page_of([session_view(s) for s in found], limit)
@@ -79,14 +79,14 @@ async def get_session(
     session_id: str, principal: Caller, service: Companions, user: OptionalUser = None
 ) -> dict[str, Any]:
     """The session with every message (each with its emotion) and each character's mood."""
-    return await service.get_session(principal, session_id, user)
+    return await service.sessions.get_session(principal, session_id, user)
 
 
 @router.delete("/sessions/{session_id}", response_model=Deleted)
 async def delete_session(
     session_id: str, principal: Caller, service: Companions, user: OptionalUser = None
 ) -> dict[str, Any]:
-    await service.delete_session(principal, session_id, user)
+    await service.sessions.delete_session(principal, session_id, user)
     return deleted(session_id, "companion.session")
 
 
@@ -138,7 +138,9 @@ async def edit_message(
     service: Companions,
 ) -> dict[str, Any]:
     """Replace the shown text and/or show another swipe."""
-    return message_view(await service.edit_message(principal, session_id, message_id, body))
+    return message_view(
+        await service.sessions.edit_message(principal, session_id, message_id, body)
+    )
 
 
 @router.delete("/sessions/{session_id}/messages/{message_id}", response_model=Deleted)
@@ -149,7 +151,7 @@ async def delete_message(
     service: Companions,
     user: OptionalUser = None,
 ) -> dict[str, Any]:
-    await service.delete_message(principal, session_id, message_id, user)
+    await service.sessions.delete_message(principal, session_id, message_id, user)
     return deleted(message_id, "companion.message")
 
 
@@ -166,4 +168,6 @@ async def inspect_message(
 ) -> dict[str, Any]:
     """What went into a reply's prompt: the lore entries that fired, the memories recalled,
     each section's tokens, and the engine's prompt, cached and completion tokens."""
-    return await service.inspect_message(principal, session_id, message_id, swipe=swipe, user=user)
+    return await service.sessions.inspect_message(
+        principal, session_id, message_id, swipe=swipe, user=user
+    )
