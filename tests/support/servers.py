@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from reef.platform import accounts, keys
 from reef.store.db import Database
-from reef.store.tables import UsageEvent
+from reef.store.tables import ApiKey, UsageEvent
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 REEF_COMMAND = Path(sys.executable).parent / "reef"  # the installed console script
@@ -167,6 +167,15 @@ class Store:
                 select(UsageEvent).where(UsageEvent.request_id.in_(list(request_ids)))
             )
             return {row.request_id: row for row in found}
+
+    def rows_of_key(self, key: str) -> list[UsageEvent]:
+        """Every ledger row charged to this key, oldest first (for calls whose id is unknown)."""
+        with self.db.session() as session:
+            key_id = select(ApiKey.id).where(ApiKey.key_hash == keys.hash_key(key))
+            found = session.scalars(
+                select(UsageEvent).where(UsageEvent.key_id.in_(key_id)).order_by(UsageEvent.id)
+            )
+            return list(found)
 
     def wait_for_rows(
         self, request_ids: Sequence[str], timeout_s: float = 30
