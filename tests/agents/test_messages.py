@@ -173,3 +173,17 @@ def test_errors_come_in_anthropics_shape_and_charge_nothing(
         json={"model": TOOL_MODEL, "messages": [{"role": "user", "content": "hi"}]},
     )
     assert raw.status_code == 400 and raw.json()["error"]["type"] == "invalid_request_error"
+
+
+def test_rate_limits_answer_429_in_anthropics_shape(reef_server: ReefServer, store: Store) -> None:
+    limited = store.new_key(rpm=1)
+    with anthropic.Anthropic(base_url=reef_server.base_url, api_key=limited, max_retries=0) as sdk:
+        sdk.messages.create(
+            model=REMOTE_MODEL, max_tokens=5, messages=[{"role": "user", "content": "one"}]
+        )
+        with pytest.raises(anthropic.RateLimitError) as caught:
+            sdk.messages.create(
+                model=REMOTE_MODEL, max_tokens=5, messages=[{"role": "user", "content": "two"}]
+            )
+    assert caught.value.body["error"]["type"] == "rate_limit_error"
+    assert int(caught.value.response.headers["retry-after"]) >= 1

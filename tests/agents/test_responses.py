@@ -175,3 +175,11 @@ async def test_openai_agents_sdk_runs_an_agent_with_a_function_tool(
     else:
         result = await Runner.run(agent, question, max_turns=4)
     assert result.final_output == "The tool said: sunny in Lisbon"
+
+
+def test_budgets_hold_for_responses(reef_server: ReefServer, store: Store) -> None:
+    broke = sdk_client(reef_server, store.new_key(budget_usd=0.0))
+    with pytest.raises(openai.APIStatusError) as caught:
+        broke.responses.create(model=TOOL_MODEL, input="hi")
+    assert caught.value.status_code in (402, 429)
+    assert caught.value.body["code"]
