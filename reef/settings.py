@@ -36,6 +36,10 @@ class EngineSettings(BaseModel):
     prefix_cache_tokens: int = Field(
         default=16384, description="KV tokens idle sequences may keep for prefix reuse (LRU beyond)"
     )
+    prefix_stash: bool = Field(
+        default=True,
+        description="park idle cached prefixes in host memory so they do not slow running work",
+    )
     default_max_tokens: int = Field(
         default=512, description="completion cap when a request sets none"
     )

@@ -16,6 +16,7 @@ from reef.engine.llama.job import END, GenerationJob
 from reef.engine.llama.native import NativeModel
 from reef.engine.llama.outbox import Outbox
 from reef.engine.llama.slots import Slot, SlotTable, common_prefix_len
+from reef.engine.llama.stash import PrefixStash
 from reef.engine.llama.text_stream import Utf8Assembler
 from reef.engine.protocol import ChatChunk, EngineStats, FinishReason
 from reef.errors import Overloaded, ReefError
@@ -51,7 +52,8 @@ class Scheduler:
     def __init__(self, native: NativeModel, settings: EngineSettings) -> None:
         self._native = native
         self._settings = settings
-        self._slots = SlotTable(native.n_seq_max, native)
+        stash = PrefixStash(native) if settings.prefix_stash else None
+        self._slots = SlotTable(native.n_seq_max, native, stash)
         self._batch = DecodeBatch(native.n_batch)
         self._prefill_chunk = max(1, settings.prefill_chunk)
         self._cv = threading.Condition()
@@ -69,6 +71,8 @@ class Scheduler:
         self.generated_tokens = 0
         self.kv_cells_used = 0
         self.idle_cached_tokens = 0
+        self.parked_tokens = 0
+        self.parked_bytes = 0
 
     # Caller side (any thread)
 
@@ -111,6 +115,10 @@ class Scheduler:
                 "kv_cells_total": float(self._native.n_ctx),
                 "idle_cached_tokens": float(self.idle_cached_tokens),
                 "prefix_evictions": float(self._slots.evictions),
+                "prefix_parked": float(self._slots.parked),
+                "prefix_restored": float(self._slots.restored),
+                "parked_tokens": float(self.parked_tokens),
+                "parked_bytes": float(self.parked_bytes),
                 "slots": float(self._native.n_seq_max),
             },
         )
@@ -183,9 +191,14 @@ class Scheduler:
                 if not self._pending or self._idle_slots == 0:
                     return
                 job = self._pending[0]
+            # Idle prefixes this prompt cannot use leave the KV cache before it takes cells
+            # (see stash.py); the one it may use leaves once it has been shared or reused.
+            self._slots.park_idle(keep=self._slots.best_idle(job.prompt))
             if not self._make_room(job.prompt):
                 return
             assignment = self._slots.assign(job.prompt)
+            self._slots.park_idle()
+            self._update_cache_stats()
             with self._cv:
                 self._pending.popleft()
                 self._idle_slots -= 1
@@ -310,9 +323,17 @@ class Scheduler:
         self._slots.release(run.slot)
         with self._cv:
             self._idle_slots += 1
+            others_waiting = bool(self._pending)
+        if self._running or others_waiting:
+            self._slots.park(run.slot)
         self._slots.enforce_budget(self._settings.prefix_cache_tokens)
+        self._update_cache_stats()
+
+    def _update_cache_stats(self) -> None:
         self.kv_cells_used = self._slots.used_cells()
         self.idle_cached_tokens = self._slots.idle_cached_tokens()
+        self.parked_tokens = self._slots.parked_tokens()
+        self.parked_bytes = self._slots.parked_bytes()
 
     def _recover(self, rc: int, outbox: Outbox) -> None:
         """A failed decode leaves the KV cache as it was (rc 1) or in doubt (anything else)."""
@@ -334,8 +355,7 @@ class Scheduler:
             outbox.add(run.job, error, END, released=True)
             self._retire(run)
         self._native.clear_memory()
-        for slot in self._slots.slots:
-            self._slots.forget(slot)
+        self._slots.forget_all()
 
     def _abort_all(self, error: ReefError) -> None:
         outbox = Outbox()
