@@ -67,6 +67,7 @@ class NativeModel:
         if not path.is_file():
             raise FileNotFoundError(f"model file not found: {path}")
         _init_backend()
+        self.path = path
         model_params = llama_cpp.llama_model_default_params()
         model = llama_cpp.llama_model_load_from_file(str(path).encode(), model_params)
         if not model:
