@@ -76,6 +76,7 @@ async def start_reef(
     threads: int,
     upstream_base_url: str | None,
     name: str = "reef",
+    extra_env: dict[str, str] | None = None,
 ) -> RunningServer:
     """`reef serve` on a fresh data dir; a key with no rate limits comes from `reef keys create`."""
     port = free_port()
@@ -87,6 +88,7 @@ async def start_reef(
         "REEF_CATALOGUE": str(catalogue),
         "REEF_ENGINE__N_THREADS": str(threads),
         "PYTHONPATH": str(REPO),
+        **(extra_env or {}),
     }
     process = supervisor.start(
         name,

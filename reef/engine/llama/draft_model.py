@@ -32,6 +32,9 @@ class ModelDraftSource:
     def extend(self, tokens: Sequence[int]) -> None:
         self.history.extend(tokens)
 
+    def feedback(self, drafted: int, kept: int) -> None:
+        pass
+
 
 class DraftModelDrafter:
     def __init__(self, native: NativeModel, prefill_chunk: int) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -79,6 +80,8 @@ class Scheduler:
         self.kv_cells_used = 0
         self.idle_cached_tokens = 0
         self.drafted_tokens = 0
+        self.decode_s = 0.0  # time inside llama_decode
+        self.busy_s = 0.0  # time in steps that decoded something
         self.accepted_tokens = 0
         self.parked_tokens = 0
         self.parked_bytes = 0
@@ -120,6 +123,8 @@ class Scheduler:
                 "max_step_sequences": float(self.max_step_sequences),
                 "multi_sequence_steps": float(self.multi_sequence_steps),
                 "generated_tokens": float(self.generated_tokens),
+                "decode_s": self.decode_s,
+                "busy_s": self.busy_s,
                 "kv_cells_used": float(self.kv_cells_used),
                 "kv_cells_total": float(self._native.n_ctx),
                 "idle_cached_tokens": float(self.idle_cached_tokens),
@@ -156,8 +161,17 @@ class Scheduler:
                     while not self._stopping and not self._pending and not self._running:
                         self._cv.wait()
                     if self._stopping:
+                        logger.info(
+                            "engine stopped after %d steps: %.1f s busy, %.1f s in llama_decode",
+                            self.steps,
+                            self.busy_s,
+                            self.decode_s,
+                        )
                         return
-                if not self._step():
+                started = time.perf_counter()
+                stepped = self._step()
+                self.busy_s += time.perf_counter() - started
+                if not stepped:
                     # Nothing could run (waiting for KV room): don't spin.
                     with self._cv:
                         self._cv.wait(_STALL_WAIT_S)
@@ -176,7 +190,9 @@ class Scheduler:
             planned = self._plan_batch()
             if not planned:
                 return False
+            started = time.perf_counter()
             rc = self._batch.decode(self._native.ctx)
+            self.decode_s += time.perf_counter() - started
             if rc == 0:
                 self._advance(planned, outbox)
             else:
@@ -327,6 +343,8 @@ class Scheduler:
                 self._native.seq_remove(run.slot.seq_id, len(run.slot.tokens), -1)
         if run.draft is not None:
             run.draft.extend(sampled)
+            if drafts:
+                run.draft.feedback(len(drafts), kept)
         return sampled
 
     def _accept(self, run: _Running, token: int, outbox: Outbox) -> None:

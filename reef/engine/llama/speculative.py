@@ -30,6 +30,9 @@ class DraftSource(Protocol):
     def extend(self, tokens: Sequence[int]) -> None:
         """Tokens sampled for the request (each once, in order)."""
 
+    def feedback(self, drafted: int, kept: int) -> None:
+        """How many of the last proposal's tokens the model confirmed."""
+
 
 class Drafter(Protocol):
     def open(self, prompt: Sequence[int]) -> DraftSource: ...
@@ -44,13 +47,42 @@ class Drafter(Protocol):
 
 
 class NgramSource:
-    """A request's tokens and, for each n-gram in them, where its latest occurrence ended."""
+    """A request's tokens and, for each n-gram in them, where its latest occurrence ended.
 
-    def __init__(self, prompt: Sequence[int], ngram_min: int, ngram_max: int) -> None:
+    Every drafted token costs about as much to check as a decoded one on a CPU, so the draft
+    length adapts: it grows while drafts are confirmed whole, shrinks to what was confirmed,
+    and after repeated misses drafting pauses for a number of steps that doubles each time
+    (free prose seldom repeats, and then costs almost nothing)."""
+
+    _PAUSE_MAX = 32
+
+    def __init__(
+        self, prompt: Sequence[int], ngram_min: int, ngram_max: int, max_draft: int = 8
+    ) -> None:
         self.history: list[int] = []
         self._sizes = range(ngram_max, ngram_min - 1, -1)
         self._follow: dict[tuple[int, ...], int] = {}
+        self._max_draft = max(1, max_draft)
+        self._length = min(4, self._max_draft)
+        self._misses = 0
+        self._pause = 0
+        self._next_pause = 1
         self.extend(prompt)
+
+    def feedback(self, drafted: int, kept: int) -> None:
+        if drafted <= 0:
+            return
+        if kept == drafted:
+            self._length = min(self._max_draft, self._length * 2)
+        else:
+            self._length = max(1, kept + 1)
+        if kept > 0:
+            self._misses, self._next_pause = 0, 1
+            return
+        self._misses += 1
+        if self._misses >= 2:
+            self._pause = self._next_pause
+            self._next_pause = min(self._PAUSE_MAX, self._next_pause * 2)
 
     def extend(self, tokens: Sequence[int]) -> None:
         history, follow = self.history, self._follow
@@ -63,6 +95,10 @@ class NgramSource:
 
     def lookup(self, limit: int) -> list[int]:
         """The tokens that followed the latest earlier occurrence of the longest suffix."""
+        if self._pause > 0:
+            self._pause -= 1
+            return []
+        limit = min(limit, self._length)
         history = self.history
         for n in self._sizes:
             if len(history) <= n:
@@ -78,12 +114,13 @@ class PromptLookupDrafter:
     (prompt-lookup decoding): free, and right whenever the answer quotes, summarises, fills
     in a schema or repeats itself."""
 
-    def __init__(self, ngram_min: int, ngram_max: int) -> None:
+    def __init__(self, ngram_min: int, ngram_max: int, max_draft: int = 8) -> None:
         self.ngram_min = max(1, ngram_min)
         self.ngram_max = max(self.ngram_min, ngram_max)
+        self.max_draft = max_draft
 
     def open(self, prompt: Sequence[int]) -> NgramSource:
-        return NgramSource(prompt, self.ngram_min, self.ngram_max)
+        return NgramSource(prompt, self.ngram_min, self.ngram_max, self.max_draft)
 
     def propose(self, wants: Sequence[tuple[DraftSource, int]]) -> list[list[int]]:
         drafts: list[list[int]] = []
@@ -118,7 +155,11 @@ def _no_drafter(settings: EngineSettings, target: object) -> Drafter | None:
 
 @register("prompt_lookup")
 def _prompt_lookup(settings: EngineSettings, target: object) -> Drafter | None:
-    return PromptLookupDrafter(settings.speculative_ngram_min, settings.speculative_ngram_max)
+    return PromptLookupDrafter(
+        settings.speculative_ngram_min,
+        settings.speculative_ngram_max,
+        settings.speculative_max_draft,
+    )
 
 
 @register("draft_model")
