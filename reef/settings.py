@@ -37,9 +37,10 @@ class EngineSettings(BaseModel):
         default=16384, description="KV tokens idle sequences may keep for prefix reuse (LRU beyond)"
     )
     speculative: str = Field(
-        default="prompt_lookup",
+        default="off",
         description="draft tokens checked in one decode: off, prompt_lookup (n-grams from the "
-        "prompt and answer) or draft_model (speculative_draft_model drafts)",
+        "prompt and answer) or draft_model (speculative_draft_model drafts); off by default "
+        "because on CPU each drafted token costs most of a decode (docs/benchmarks/engine.md)",
     )
     speculative_max_draft: int = Field(default=8, ge=1, description="most tokens drafted per step")
     speculative_ngram_min: int = Field(
