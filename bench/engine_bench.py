@@ -247,6 +247,7 @@ def main() -> int:
     results["nice"] = os.getpriority(os.PRIO_PROCESS, 0)
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = "engine" if os.environ.get("REEF_BENCH_STEM") is None else os.environ["REEF_BENCH_STEM"]
+    results["json_name"] = f"{stem}.json"
     (out_dir / f"{stem}.json").write_text(json.dumps(results, indent=2, default=str) + "\n")
     markdown = render(results)
     (out_dir / f"{stem}.md").write_text(markdown)

@@ -29,8 +29,9 @@ def render(results: dict[str, Any]) -> str:
         f"{machine.get('cpu_model', '?')}, {machine.get('usable_cpus', '?')} usable CPUs, "
         f"{machine.get('ram_gib', '?')} GiB RAM, {machine.get('kernel', '?')}, "
         f"Python {machine.get('python', '?')}, model {machine.get('model_file', '?')}. "
-        f"Every engine uses {cfg['threads']} threads. Produced by `bench/engine_bench.py` "
-        f"({results.get('mode', '?')} run); raw numbers in `engine.json`.",
+        f"Every engine uses {cfg['threads']} thread{'s' if cfg['threads'] != 1 else ''}, "
+        f"priority nice {results.get('nice', '?')}. Produced by `bench/engine_bench.py` "
+        f"({results.get('mode', '?')} run); raw numbers in `{results.get('json_name', '?')}`.",
         "",
     ]
     out += _throughput(results)
@@ -65,6 +66,20 @@ def _throughput(results: dict[str, Any]) -> list[str]:
         theirs = peer.get(key, {}).get("tokens_per_s")
         lines.append(f"| {label} | {_f(raw)} | {_f(mine)} | {_ratio(mine, raw)} | {_f(theirs)} |")
     nat, nat_peer = reef.get("natural_streams", {}), peer.get("natural_streams", {})
+    spread = [
+        f"{p.removeprefix('raw_')} {results[p]['streams_tok_s']:.1f} / "
+        f"{results[p]['single_tok_s']:.1f}"
+        for p in ("raw_before", "raw_after")
+        if p in results
+    ]
+    if spread:
+        lines += [
+            "",
+            f"Raw llama.cpp {n} streams / 1 stream, {', '.join(spread)} tok/s: the spread "
+            "between the two is how much the machine's load moved during the run; a ratio "
+            "above 1 means Reef ran in a quieter moment than the raw loops, not that it beats "
+            "llama.cpp.",
+        ]
     lines += [
         "",
         f"Natural length: {n} streams, max_tokens {cfg['natural_tokens']}, temperature "
