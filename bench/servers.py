@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 import socket
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,7 +15,8 @@ from procs import ProcessSupervisor, ServerFailed, ServerProcess, log, run_comma
 from reef.engine.catalogue import DEFAULT_CATALOGUE
 
 REPO = Path(__file__).resolve().parents[1]
-PRODUCT_BIN = REPO / ".venv" / "bin"
+# The venv running the benchmark (its `reef` serves this checkout: PYTHONPATH points here).
+PRODUCT_BIN = Path(sys.executable).parent
 BENCH_BIN = REPO / ".venv-bench" / "bin"
 HOST = "127.0.0.1"
 CHAT_MODEL = "smollm2-135m"
@@ -74,6 +76,7 @@ async def start_reef(
     threads: int,
     upstream_base_url: str | None,
     name: str = "reef",
+    extra_env: dict[str, str] | None = None,
 ) -> RunningServer:
     """`reef serve` on a fresh data dir; a key with no rate limits comes from `reef keys create`."""
     port = free_port()
@@ -84,6 +87,8 @@ async def start_reef(
         "REEF_DATA_DIR": str(data_dir),
         "REEF_CATALOGUE": str(catalogue),
         "REEF_ENGINE__N_THREADS": str(threads),
+        "PYTHONPATH": str(REPO),
+        **(extra_env or {}),
     }
     process = supervisor.start(
         name,

@@ -36,6 +36,33 @@ class EngineSettings(BaseModel):
     prefix_cache_tokens: int = Field(
         default=16384, description="KV tokens idle sequences may keep for prefix reuse (LRU beyond)"
     )
+    speculative: str = Field(
+        default="off",
+        description="draft tokens checked in one decode: off, prompt_lookup (n-grams from the "
+        "prompt and answer) or draft_model (speculative_draft_model drafts); off by default "
+        "because on CPU each drafted token costs most of a decode (docs/benchmarks/engine.md)",
+    )
+    speculative_max_draft: int = Field(default=8, ge=1, description="most tokens drafted per step")
+    speculative_ngram_min: int = Field(
+        default=2, ge=1, description="shortest n-gram prompt lookup matches"
+    )
+    speculative_ngram_max: int = Field(
+        default=4, ge=1, description="longest n-gram prompt lookup matches"
+    )
+    speculative_max_streams: int = Field(
+        default=4,
+        ge=0,
+        description="draft only while at most this many sequences decode (a full batch gains little)",
+    )
+    speculative_draft_model: str = Field(
+        default="",
+        description="GGUF (path or package:pkg/file) drafting for draft_model; empty: the model "
+        "itself (for testing)",
+    )
+    prefix_stash: bool = Field(
+        default=True,
+        description="park idle cached prefixes in host memory so they do not slow running work",
+    )
     default_max_tokens: int = Field(
         default=512, description="completion cap when a request sets none"
     )

@@ -15,6 +15,7 @@ from reef.engine.llama.native import NativeModel
 from reef.engine.llama.request_plan import PromptLimits, plan_generation, render_chat
 from reef.engine.llama.sampling import SamplerChain
 from reef.engine.llama.scheduler import Scheduler
+from reef.engine.llama.speculative import build_drafter
 from reef.engine.protocol import ChatRequest, EngineStats, Usage
 from reef.errors import ReefError
 from reef.settings import EngineSettings
@@ -77,7 +78,12 @@ class EmbeddedChatBackend:
             native.n_seq_max,
             native.n_ctx,
         )
-        return _Loaded(native, formatter, Scheduler(native, self.settings), limits)
+        try:
+            drafter = build_drafter(self.settings, native)
+        except (FileNotFoundError, RuntimeError, ValueError) as exc:
+            logger.error("speculative decoding is off for %s: %s", self.spec.name, exc)
+            drafter = None
+        return _Loaded(native, formatter, Scheduler(native, self.settings, drafter), limits)
 
     async def open_stream(self, request: ChatRequest) -> EngineStream:
         loaded = self._loaded

@@ -54,6 +54,10 @@ class DecodeBatch:
         self.size = start + n
         return last
 
+    def keep_logits(self, first: int, last: int) -> None:
+        """Keep the logits of batch positions first..last (drafted tokens are all checked)."""
+        ctypes.memset(self._logits_addr + first, 1, last - first + 1)
+
     def decode(self, ctx: Any) -> int:
         self.raw.n_tokens = self.size
         return int(llama_cpp.llama_decode(ctx, self.raw))

@@ -95,6 +95,7 @@ class GenerationJob:
     stream: EngineStream
     loop: asyncio.AbstractEventLoop
     request_id: str | None = None
+    speculate: bool = True  # let the engine's drafter (if any) guess tokens ahead
     cancelled: bool = False
     role_sent: bool = field(default=False, repr=False)
 

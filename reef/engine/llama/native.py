@@ -67,6 +67,7 @@ class NativeModel:
         if not path.is_file():
             raise FileNotFoundError(f"model file not found: {path}")
         _init_backend()
+        self.path = path
         model_params = llama_cpp.llama_model_default_params()
         model = llama_cpp.llama_model_load_from_file(str(path).encode(), model_params)
         if not model:
@@ -177,6 +178,23 @@ class NativeModel:
 
     def seq_copy(self, src: int, dst: int, end: int) -> None:
         llama_cpp.llama_memory_seq_cp(self.memory, src, dst, 0, end)
+
+    def seq_save(self, seq_id: int) -> ctypes.Array[ctypes.c_uint8] | None:
+        """A copy of one sequence's KV cells (positions and data), for `seq_load`."""
+        size = llama_cpp.llama_state_seq_get_size(self.ctx, seq_id)
+        if size <= 0:
+            return None
+        buffer = (ctypes.c_uint8 * size)()
+        written = llama_cpp.llama_state_seq_get_data(self.ctx, buffer, size, seq_id)
+        return buffer if written == size else None
+
+    def seq_load(self, state: ctypes.Array[ctypes.c_uint8], seq_id: int) -> bool:
+        """Replace `seq_id` with a saved sequence; False (sequence left empty) if no room."""
+        loaded = llama_cpp.llama_state_seq_set_data(self.ctx, state, len(state), seq_id)
+        if loaded != len(state):
+            self.seq_remove(seq_id)
+            return False
+        return True
 
     def clear_memory(self) -> None:
         llama_cpp.llama_memory_clear(self.memory, True)

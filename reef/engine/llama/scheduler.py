@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -16,6 +17,8 @@ from reef.engine.llama.job import END, GenerationJob
 from reef.engine.llama.native import NativeModel
 from reef.engine.llama.outbox import Outbox
 from reef.engine.llama.slots import Slot, SlotTable, common_prefix_len
+from reef.engine.llama.speculative import Drafter, DraftSource
+from reef.engine.llama.stash import PrefixStash
 from reef.engine.llama.text_stream import Utf8Assembler
 from reef.engine.protocol import ChatChunk, EngineStats, FinishReason
 from reef.errors import Overloaded, ReefError
@@ -36,6 +39,8 @@ class _Running:
     next_token: int | None = None
     generated: int = 0
     utf8: Utf8Assembler = field(default_factory=Utf8Assembler)
+    draft: DraftSource | None = None
+    finished: bool = False
 
 
 @dataclass(eq=False)
@@ -43,15 +48,20 @@ class _Planned:
     run: _Running
     tokens: list[int]
     logits_index: int  # -1 when this step produces no output for the sequence
+    drafts: list[int] = field(default_factory=list)  # decoded after tokens[0], all with logits
 
 
 class Scheduler:
     """Owns the context, the slots and the engine thread; callers only submit and cancel."""
 
-    def __init__(self, native: NativeModel, settings: EngineSettings) -> None:
+    def __init__(
+        self, native: NativeModel, settings: EngineSettings, drafter: Drafter | None = None
+    ) -> None:
         self._native = native
         self._settings = settings
-        self._slots = SlotTable(native.n_seq_max, native)
+        self._drafter = drafter
+        stash = PrefixStash(native) if settings.prefix_stash else None
+        self._slots = SlotTable(native.n_seq_max, native, stash)
         self._batch = DecodeBatch(native.n_batch)
         self._prefill_chunk = max(1, settings.prefill_chunk)
         self._cv = threading.Condition()
@@ -69,6 +79,12 @@ class Scheduler:
         self.generated_tokens = 0
         self.kv_cells_used = 0
         self.idle_cached_tokens = 0
+        self.drafted_tokens = 0
+        self.decode_s = 0.0  # time inside llama_decode
+        self.busy_s = 0.0  # time in steps that decoded something
+        self.accepted_tokens = 0
+        self.parked_tokens = 0
+        self.parked_bytes = 0
 
     # Caller side (any thread)
 
@@ -107,10 +123,18 @@ class Scheduler:
                 "max_step_sequences": float(self.max_step_sequences),
                 "multi_sequence_steps": float(self.multi_sequence_steps),
                 "generated_tokens": float(self.generated_tokens),
+                "decode_s": self.decode_s,
+                "busy_s": self.busy_s,
                 "kv_cells_used": float(self.kv_cells_used),
                 "kv_cells_total": float(self._native.n_ctx),
                 "idle_cached_tokens": float(self.idle_cached_tokens),
                 "prefix_evictions": float(self._slots.evictions),
+                "drafted_tokens": float(self.drafted_tokens),
+                "accepted_draft_tokens": float(self.accepted_tokens),
+                "prefix_parked": float(self._slots.parked),
+                "prefix_restored": float(self._slots.restored),
+                "parked_tokens": float(self.parked_tokens),
+                "parked_bytes": float(self.parked_bytes),
                 "slots": float(self._native.n_seq_max),
             },
         )
@@ -125,6 +149,8 @@ class Scheduler:
             thread.join()
         self._abort_all(Overloaded("The engine was stopped", retry_after=_OVERLOADED_RETRY_S))
         self._batch.close()
+        if self._drafter is not None:
+            self._drafter.close()
 
     # Engine thread
 
@@ -135,8 +161,17 @@ class Scheduler:
                     while not self._stopping and not self._pending and not self._running:
                         self._cv.wait()
                     if self._stopping:
+                        logger.info(
+                            "engine stopped after %d steps: %.1f s busy, %.1f s in llama_decode",
+                            self.steps,
+                            self.busy_s,
+                            self.decode_s,
+                        )
                         return
-                if not self._step():
+                started = time.perf_counter()
+                stepped = self._step()
+                self.busy_s += time.perf_counter() - started
+                if not stepped:
                     # Nothing could run (waiting for KV room): don't spin.
                     with self._cv:
                         self._cv.wait(_STALL_WAIT_S)
@@ -155,7 +190,9 @@ class Scheduler:
             planned = self._plan_batch()
             if not planned:
                 return False
+            started = time.perf_counter()
             rc = self._batch.decode(self._native.ctx)
+            self.decode_s += time.perf_counter() - started
             if rc == 0:
                 self._advance(planned, outbox)
             else:
@@ -183,13 +220,20 @@ class Scheduler:
                 if not self._pending or self._idle_slots == 0:
                     return
                 job = self._pending[0]
+            # Idle prefixes this prompt cannot use leave the KV cache before it takes cells
+            # (see stash.py); the one it may use leaves once it has been shared or reused.
+            self._slots.park_idle(keep=self._slots.best_idle(job.prompt))
             if not self._make_room(job.prompt):
                 return
             assignment = self._slots.assign(job.prompt)
+            self._slots.park_idle()
+            self._update_cache_stats()
             with self._cv:
                 self._pending.popleft()
                 self._idle_slots -= 1
             run = _Running(job, assignment.slot, prompt_done=assignment.reused)
+            if self._drafter is not None and job.speculate:
+                run.draft = self._drafter.open(job.prompt)
             self._running.append(run)
             job.stream.usage.cached_tokens = assignment.reused
             job.stream.slot = assignment.slot.seq_id
@@ -217,11 +261,15 @@ class Scheduler:
         batch = self._batch
         batch.clear()
         planned: list[_Planned] = []
-        for run in self._running:
-            if run.next_token is not None:
-                tokens = [run.next_token]
-                index = batch.add(run.slot.seq_id, tokens, len(run.slot.tokens), True)
-                planned.append(_Planned(run, tokens, index))
+        decoding = [run for run in self._running if run.next_token is not None]
+        drafts = self._draft(decoding)
+        for run, draft in zip(decoding, drafts, strict=True):
+            assert run.next_token is not None
+            tokens = [run.next_token]
+            index = batch.add(run.slot.seq_id, [*tokens, *draft], len(run.slot.tokens), True)
+            if draft:
+                batch.keep_logits(index - len(draft), index)
+            planned.append(_Planned(run, tokens, index - len(draft), draft))
         for run in self._running:
             if run.next_token is not None or batch.free == 0:
                 continue
@@ -234,6 +282,30 @@ class Scheduler:
             planned.append(_Planned(run, tokens, index if completes else -1))
         return planned
 
+    def _draft(self, decoding: list[_Running]) -> list[list[int]]:
+        """Draft tokens per decoding sequence, within the batch, the KV cache and max_tokens."""
+        drafts: list[list[int]] = [[] for _ in decoding]
+        settings = self._settings
+        if self._drafter is None or len(decoding) > settings.speculative_max_streams:
+            return drafts
+        room = min(
+            self._batch.capacity - len(decoding),
+            self._native.n_ctx - self._slots.used_cells() - len(decoding),
+        ) // max(1, len(decoding))
+        wants: list[tuple[DraftSource, int]] = []
+        wanting: list[int] = []
+        for i, run in enumerate(decoding):
+            left = run.job.max_tokens - run.generated - 1
+            limit = min(settings.speculative_max_draft, left, room)
+            if run.draft is not None and limit > 0:
+                wants.append((run.draft, limit))
+                wanting.append(i)
+        if wants:
+            for i, draft in zip(wanting, self._drafter.propose(wants), strict=True):
+                drafts[i] = draft
+                self.drafted_tokens += len(draft)
+        return drafts
+
     def _advance(self, planned: list[_Planned], outbox: Outbox) -> None:
         self.steps += 1
         self.max_step_sequences = max(self.max_step_sequences, len(planned))
@@ -245,11 +317,35 @@ class Scheduler:
             if run.next_token is None:
                 run.prompt_done += len(item.tokens)
             run.next_token = None
-        ctx = self._native.ctx
         for item in planned:
             if item.logits_index >= 0:
-                token = item.run.job.sampler.sample(ctx, item.logits_index)
-                self._accept(item.run, token, outbox)
+                for token in self._verify(item):
+                    self._accept(item.run, token, outbox)
+                    if item.run.finished:
+                        break
+
+    def _verify(self, item: _Planned) -> list[int]:
+        """Sample each drafted position in order while the drafts hold: the tokens this step
+        produced, of which all but the last are already in the KV cache."""
+        run, drafts = item.run, item.drafts
+        sampler, ctx = run.job.sampler, self._native.ctx
+        sampled = [sampler.sample(ctx, item.logits_index)]
+        kept = 0
+        while kept < len(drafts) and sampled[-1] == drafts[kept]:
+            if self._native.is_eog(sampled[-1]):
+                break
+            kept += 1
+            sampled.append(sampler.sample(ctx, item.logits_index + kept))
+        if drafts:
+            self.accepted_tokens += kept
+            run.slot.tokens.extend(drafts[:kept])
+            if kept < len(drafts):
+                self._native.seq_remove(run.slot.seq_id, len(run.slot.tokens), -1)
+        if run.draft is not None:
+            run.draft.extend(sampled)
+            if drafts:
+                run.draft.feedback(len(drafts), kept)
+        return sampled
 
     def _accept(self, run: _Running, token: int, outbox: Outbox) -> None:
         job = run.job
@@ -287,6 +383,7 @@ class Scheduler:
         self, run: _Running, reason: FinishReason, outbox: Outbox, *, flush_text: bool = True
     ) -> None:
         job = run.job
+        run.finished = True
         chunks: list[ChatChunk] = []
         if flush_text:
             tail = run.utf8.flush()
@@ -306,13 +403,24 @@ class Scheduler:
 
     def _retire(self, run: _Running) -> None:
         self._running.remove(run)
+        run.finished = True
         run.job.sampler.close()
+        if run.draft is not None and self._drafter is not None:
+            self._drafter.release(run.draft)
         self._slots.release(run.slot)
         with self._cv:
             self._idle_slots += 1
+            others_waiting = bool(self._pending)
+        if self._running or others_waiting:
+            self._slots.park(run.slot)
         self._slots.enforce_budget(self._settings.prefix_cache_tokens)
+        self._update_cache_stats()
+
+    def _update_cache_stats(self) -> None:
         self.kv_cells_used = self._slots.used_cells()
         self.idle_cached_tokens = self._slots.idle_cached_tokens()
+        self.parked_tokens = self._slots.parked_tokens()
+        self.parked_bytes = self._slots.parked_bytes()
 
     def _recover(self, rc: int, outbox: Outbox) -> None:
         """A failed decode leaves the KV cache as it was (rc 1) or in doubt (anything else)."""
@@ -334,8 +442,7 @@ class Scheduler:
             outbox.add(run.job, error, END, released=True)
             self._retire(run)
         self._native.clear_memory()
-        for slot in self._slots.slots:
-            self._slots.forget(slot)
+        self._slots.forget_all()
 
     def _abort_all(self, error: ReefError) -> None:
         outbox = Outbox()
