@@ -52,7 +52,7 @@ class EngineSettings(BaseModel):
     speculative_max_streams: int = Field(
         default=4,
         ge=0,
-        description="draft only while at most this many sequences decode (a full batch gains little)",
+        description="draft only while at most this many sequences decode",
     )
     speculative_draft_model: str = Field(
         default="",
