@@ -109,6 +109,7 @@ def execute(
     started = time.monotonic()
     load_start = load_average()
     machine = describe_machine()
+    source = source_revision()  # before the run: the code that answers is the code named
     results = ToolEvalResults(meta={})
     with (
         eval_target(
@@ -137,7 +138,7 @@ def execute(
         "available": plan.available,
         "bfcl_eval": installed_version("bfcl-eval"),
         "server": target.described,
-        "source": source_revision(),
+        "source": source,
         "machine": machine,
         "load_average": {"start": load_start, "end": load_average()},
         "duration_s": round(time.monotonic() - started, 1),
