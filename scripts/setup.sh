@@ -18,5 +18,10 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   else
     .venv/bin/python -m pip install -q -e .
   fi
+  if [[ ",${extras}," == *",dev,"* ]]; then
+    # `reef eval tools` and its tests read BFCL's data and checker; bfcl-eval's declared
+    # dependencies are vendor SDKs Reef never uses (see reef/agents/evaluation/__init__.py).
+    .venv/bin/python -m pip install -q --no-deps "bfcl-eval==2026.3.23"
+  fi
   echo "$want" > "$stamp"
 fi

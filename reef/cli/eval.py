@@ -19,10 +19,10 @@ QUICK_MAX_TOKENS = 32
 DEFAULT_TIMEOUT_S = 600.0
 
 
-def _command_line(options: list[tuple[str, object]]) -> str:
+def _command_line(options: list[tuple[str, object]], evaluation: str = "companions") -> str:
     """The command as a user would type it to repeat the run (options left at their defaults
     are omitted)."""
-    words = ["reef", "eval", "companions"]
+    words = ["reef", "eval", evaluation]
     for flag, value in options:
         if value is None or value is False or value == []:
             continue

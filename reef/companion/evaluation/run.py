@@ -3,10 +3,8 @@ one at `base_url`), run every scenario through it and collect the results."""
 
 from __future__ import annotations
 
-import contextlib
 import time
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,15 +18,14 @@ from reef.companion.evaluation.scenario import (
     select_dialogues,
 )
 from reef.companion.evaluation.scorers import load_rubric
-from reef.engine.catalogue import Catalogue
-from reef.errors import InvalidRequest, NotFound
-from reef.evals.local_server import AppFactory, LocalServer
+from reef.errors import InvalidRequest
+from reef.evals.local_server import AppFactory
 from reef.evals.machine import describe_machine, load_average
+from reef.evals.target import check_local_chat_model, check_server_options, eval_target
 from reef.settings import Settings
 
 QUICK_DIALOGUES = 1  # --quick: the first dialogue scenario only
 QUICK_LONG_CARD_TURNS = 3  # --quick: turn 1 and two cached turns of the long card
-SERVER_STARTUP_TIMEOUT_S = 180.0
 EVAL_ORG_NAME = "companion-eval"
 
 
@@ -59,43 +56,12 @@ class EvalPlan:
         return sum(d.turn_count() for d in self.dialogues) + self.long_card_turns
 
 
-def _check_local_model(model: str, catalogue_path: Path | None) -> None:
-    """The private server's catalogue loads and has `model` as a chat model."""
-    where = str(catalogue_path) if catalogue_path else "the built-in catalogue"
-    try:
-        catalogue = Catalogue.load(catalogue_path)
-    except (OSError, ValueError) as exc:  # TOML and validation errors are ValueErrors
-        raise InvalidRequest(
-            f"cannot load {where}: {exc}", param="catalogue", code="invalid_catalogue"
-        ) from exc
-    try:
-        catalogue.get(model, kind="chat")
-    except NotFound as exc:
-        chat = sorted(spec.name for spec in catalogue if spec.kind == "chat")
-        raise NotFound(
-            f"{model!r} is not a chat model of {where}; it has: {', '.join(chat)}",
-            param="model",
-            code="model_not_found",
-        ) from exc
-
-
 def plan_run(config: EvalConfig, settings: Settings) -> EvalPlan:
     """The scenarios a run will play; bad options, scenario files or names, or a model the
     private server would not have, fail here, before any work."""
-    if (config.base_url is None) != (config.api_key is None):
-        raise InvalidRequest(
-            "--base-url and --api-key go together (or neither: a private server is started)",
-            param="base_url",
-            code="invalid_value",
-        )
-    if config.base_url is not None and config.catalogue is not None:
-        raise InvalidRequest(
-            "--catalogue configures the private server; the server at --base-url has its own",
-            param="catalogue",
-            code="invalid_value",
-        )
+    check_server_options(config.base_url, config.api_key, config.catalogue)
     if config.base_url is None:
-        _check_local_model(config.model, config.catalogue or settings.catalogue)
+        check_local_chat_model(config.model, config.catalogue or settings.catalogue)
     dialogues, long_card = load_scenarios(config.scenarios_dir)
     chosen = select_dialogues(dialogues, config.scenario_names)
     if config.quick and not config.scenario_names:
@@ -107,25 +73,8 @@ def plan_run(config: EvalConfig, settings: Settings) -> EvalPlan:
         raise InvalidRequest(
             f"long-card turns must be between 2 and {len(long_card.turns)}, got {turns}",
             param="long_card_turns",
-            code="invalid_value",
         )
     return EvalPlan(chosen, long_card, turns)
-
-
-@contextlib.contextmanager
-def _server(config: EvalConfig, settings: Settings) -> Iterator[tuple[str, str, str]]:
-    """(base URL, API key, description) of the server the run talks to."""
-    if config.base_url is not None and config.api_key is not None:
-        yield config.base_url, config.api_key, config.base_url
-        return
-    with LocalServer(
-        settings,
-        config.app_factory,
-        catalogue=config.catalogue,
-        startup_timeout_s=SERVER_STARTUP_TIMEOUT_S,
-        org_name=EVAL_ORG_NAME,
-    ) as local:
-        yield local.base_url, local.api_key, "in-process, fresh temporary data directory"
 
 
 def execute(
@@ -143,8 +92,15 @@ def execute(
     )
     rubric = load_rubric()
     with (
-        _server(config, settings) as (base_url, api_key, described),
-        CompanionClient(base_url, api_key, config.request_timeout_s) as api,
+        eval_target(
+            settings,
+            config.app_factory,
+            base_url=config.base_url,
+            api_key=config.api_key,
+            catalogue=config.catalogue,
+            org_name=EVAL_ORG_NAME,
+        ) as target,
+        CompanionClient(target.base_url, target.api_key, config.request_timeout_s) as api,
     ):
         api.check_model(config.model)
         runner = ScenarioRunner(api, rubric, options, uuid.uuid4().hex[:8], progress)
@@ -158,7 +114,7 @@ def execute(
         "max_tokens": config.params.max_tokens,
         "quick": config.quick,
         "scenarios": [s.id for s in plan.dialogues] + [plan.long_card.id],
-        "server": described,
+        "server": target.described,
         "message_overhead_tokens": options.message_overhead_tokens,
         "machine": machine,
         "load_average": {"start": load_start, "end": load_average()},
