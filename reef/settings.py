@@ -281,6 +281,11 @@ class Settings(BaseSettings):
     key_cache_ttl_s: float = Field(default=2.0, description="how long a verified key is trusted")
     metering_flush_interval_s: float = 0.2
     metering_batch_size: int = 500
+    metering_durable_wait_s: float = Field(
+        default=5.0,
+        description="longest a response waits for its usage record to be committed before its "
+        "last bytes are sent; past it (database down) the record stays queued and is retried",
+    )
     upstream_timeout_s: float = 60.0
     max_request_body_bytes: int = Field(
         default=4 * 1024 * 1024, description="largest request body the API accepts (413 beyond)"
