@@ -257,6 +257,27 @@ class SpeechSettings(BaseModel):
     )
 
 
+class JobSettings(BaseModel):
+    """The durable job runtime (reef.jobs, on DBOS): where it keeps state, how much runs."""
+
+    embedded: bool = Field(
+        default=True, description="`reef serve` also runs jobs in-process (no `reef worker`)"
+    )
+    modules: list[str] = Field(
+        default_factory=list,
+        description="modules imported at start whose import registers job kinds",
+    )
+    org_concurrency: int = Field(default=2, description="jobs of one organisation running at once")
+    worker_concurrency: int = Field(default=4, description="jobs one process runs at once")
+    system_schema: str = Field(
+        default="dbos", description="PostgreSQL schema of the engine's tables"
+    )
+    poll_interval_s: float = Field(default=1.0, description="how often a worker polls the queue")
+    recovery_interval_s: float = Field(
+        default=5.0, description="how often a worker looks for jobs of dead workers"
+    )
+
+
 class Settings(BaseSettings):
     """Everything an operator can configure."""
 
@@ -300,6 +321,7 @@ class Settings(BaseSettings):
     engine: EngineSettings = EngineSettings()
     speech: SpeechSettings = SpeechSettings()
     companion: CompanionSettings = CompanionSettings()
+    jobs: JobSettings = JobSettings()
 
     @classmethod
     def settings_customise_sources(
