@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from dbos import DBOS
+from dbos._error import DBOSException, DBOSMaxStepRetriesExceeded
 
 from reef.jobs.kinds import JobKind, Step, StepContext, get_kind, on_register
 from reef.jobs.types import JobProgress
@@ -22,6 +23,11 @@ PROGRESS_EVENT = "progress"
 # Bumped when the workflow's step sequence changes incompatibly: only workers of the same
 # version resume a crashed job (DBOS matches recovered workflows by application version).
 APPLICATION_VERSION = "reef-jobs-1"
+
+
+class JobStepFailed(Exception):
+    """A job's step gave up; the message names the step and its last error."""
+
 
 _steps: dict[tuple[str, str], Callable[..., dict[str, Any]]] = {}
 _files_root: list[Path] = [Path("data") / "jobs"]
@@ -81,7 +87,17 @@ def run_job(kind_name: str, org_id: int, params: dict[str, Any]) -> dict[str, An
     files: list[dict[str, Any]] = []
     for index, step in enumerate(kind.steps):
         _publish(JobProgress(100.0 * index / total, step.name, "", index + 1, total))
-        done = _steps[(kind.name, step.name)](job_id, org_id, params, outputs, index)
+        try:
+            done = _steps[(kind.name, step.name)](job_id, org_id, params, outputs, index)
+        except DBOSMaxStepRetriesExceeded as exc:
+            last = exc.errors[-1] if exc.errors else exc
+            raise JobStepFailed(
+                f"step {step.name!r} failed {step.attempts} times: {last}"
+            ) from None
+        except DBOSException:
+            raise  # cancellation and the engine's own errors pass through untouched
+        except Exception as exc:
+            raise JobStepFailed(f"step {step.name!r} failed: {exc}") from None
         outputs[step.name] = done["output"]
         files.extend(done["files"])
     _publish(JobProgress(100.0, "done", "", total, total))
