@@ -22,6 +22,9 @@ from reef.companion.voice import VoiceService
 from reef.engine.catalogue import Catalogue
 from reef.engine.router import Router
 from reef.engine.speech import SpeechEngine
+from reef.ops import readiness
+from reef.ops.job_metrics import register_job_metrics
+from reef.ops.jobs_host import close_jobs, open_jobs
 from reef.platform.service import PlatformServices
 from reef.settings import Settings
 from reef.store.db import Database
@@ -52,7 +55,10 @@ def _lifespan(settings: Settings, metrics: Metrics):  # type: ignore[no-untyped-
         services = PlatformServices(settings, db)
         await services.start()
         router = Router(catalogue, settings.engine, settings.upstream_timeout_s)
+        app.state.jobs = None
         try:
+            app.state.jobs = await open_jobs(settings)
+            register_job_metrics(metrics.registry, app.state.jobs)
             admin_key = await services.ensure_admin_org()
             if admin_key is not None:
                 announce_admin_key(admin_key)
@@ -75,6 +81,8 @@ def _lifespan(settings: Settings, metrics: Metrics):  # type: ignore[no-untyped-
         finally:
             if getattr(app.state, "companion", None) is not None:
                 app.state.companion.close()
+            if app.state.jobs is not None:
+                await close_jobs(app.state.jobs)
             await router.close()
             speech.close()
             await services.stop()
@@ -94,6 +102,7 @@ def create_app(settings: Settings) -> FastAPI:
         app.include_router(area.router)
     app.include_router(companion_routes.router)
     app.include_router(web_routes.router)
+    app.include_router(readiness.router)
     install_error_handlers(app)
     app.add_middleware(
         RequestContextMiddleware,
