@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging.config
 
 import typer
@@ -38,4 +39,5 @@ def serve(
         ),
         app,
     )
-    server.run()
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C after a clean shutdown, as uvicorn.run
+        server.run()
