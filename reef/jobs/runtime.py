@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from dbos import DBOS, DBOSClient, DBOSConfig
+from sqlalchemy import text
 
 from reef.errors import InvalidRequest, NotFound
 from reef.jobs.kinds import get_kind
@@ -33,11 +34,12 @@ from reef.jobs.workflow import (
     set_files_root,
 )
 from reef.settings import Settings
-from reef.store.db import _normalise_url
+from reef.store.db import _normalise_url, make_engine
 
 log = logging.getLogger(__name__)
 
 QUEUE_NAME = "reef-jobs"
+MIGRATION_LOCK_KEY = 0x52454A42  # "REJB": the job engine's schema upgrades
 MAX_LIST = 500
 
 
@@ -84,9 +86,26 @@ class JobRuntime:
             importlib.import_module(module)
         if self.is_sqlite:
             self.settings.data_dir.mkdir(parents=True, exist_ok=True)
-        DBOS.migrate(self.url, schema=self.schema)
+        self._migrate()
         self._client = DBOSClient(system_database_url=self.url, dbos_system_schema=self.schema)
         return self
+
+    def _migrate(self) -> None:
+        """The engine's schema upgrade, one process at a time (replicas and workers may all
+        start together on an empty PostgreSQL)."""
+        if self.is_sqlite:
+            DBOS.migrate(self.url, schema=self.schema)
+            return
+        engine = make_engine(self.url)
+        try:
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": MIGRATION_LOCK_KEY})
+                try:
+                    DBOS.migrate(self.url, schema=self.schema)
+                finally:
+                    conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": MIGRATION_LOCK_KEY})
+        finally:
+            engine.dispose()
 
     def start_worker(self) -> str:
         """Run jobs in this process too (one per process: DBOS is a process-wide singleton)."""
