@@ -14,7 +14,7 @@ reef.settings, reef.errors and reef.platform.
 """
 
 from reef.jobs.kinds import JobKind, Step, StepContext, all_kinds, get_kind, register_kind
-from reef.jobs.runtime import JobNotFound, JobRuntime
+from reef.jobs.runtime import JobNotFound, JobRuntime, WorkerTaken
 from reef.jobs.types import JobFile, JobInfo, JobProgress, JobStatus
 
 __all__ = [
@@ -27,6 +27,7 @@ __all__ = [
     "JobStatus",
     "Step",
     "StepContext",
+    "WorkerTaken",
     "all_kinds",
     "get_kind",
     "register_kind",

@@ -43,6 +43,14 @@ MIGRATION_LOCK_KEY = 0x52454A42  # "REJB": the job engine's schema upgrades
 MAX_LIST = 500
 
 
+_worker_lock = threading.Lock()
+_worker_taken = [False]
+
+
+class WorkerTaken(RuntimeError):
+    """This process already runs jobs through another JobRuntime."""
+
+
 class JobNotFound(NotFound):
     code = "job_not_found"
 
@@ -108,7 +116,20 @@ class JobRuntime:
             engine.dispose()
 
     def start_worker(self) -> str:
-        """Run jobs in this process too (one per process: DBOS is a process-wide singleton)."""
+        """Run jobs in this process too. DBOS is a process-wide singleton, so one runtime per
+        process may do this; WorkerTaken otherwise (the others stay clients)."""
+        with _worker_lock:
+            if _worker_taken[0]:
+                raise WorkerTaken("another JobRuntime in this process already runs jobs")
+            _worker_taken[0] = True
+        try:
+            return self._launch()
+        except BaseException:
+            with _worker_lock:
+                _worker_taken[0] = False
+            raise
+
+    def _launch(self) -> str:
         self.executor_id = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
         set_files_root(self.files_root)
         config: DBOSConfig = {
@@ -147,6 +168,9 @@ class JobRuntime:
             self._sweeper.join(timeout=5)
         if self.executor_id is not None:
             DBOS.destroy(workflow_completion_timeout_sec=0)
+            self.executor_id = None
+            with _worker_lock:
+                _worker_taken[0] = False
         if self._liveness is not None:
             self._liveness.close()
         if self._client is not None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from reef.errors import InvalidRequest
-from reef.jobs import JobNotFound, JobRuntime, JobStatus
+from reef.jobs import JobNotFound, JobRuntime, JobStatus, WorkerTaken
 from tests.jobs.support import job_store, open_runtime, traces, wait_for_trace
 
 
@@ -111,3 +111,16 @@ def test_one_organisation_runs_one_job_at_a_time_others_run_beside_it(
     o_start, o_end = span(other.id)
     assert b_start >= a_end  # org 1's limit of 1: its second job waited for the first
     assert o_start < a_end and a_start < o_end  # org 2's job ran beside org 1's
+
+
+def test_a_process_runs_one_worker_other_runtimes_stay_clients(
+    runtime: JobRuntime, tmp_path: Path
+) -> None:
+    other = open_runtime(job_store(tmp_path / "other", None).settings())
+    try:
+        with pytest.raises(WorkerTaken):
+            other.start_worker()
+        assert other.executor_id is None
+    finally:
+        other.close()
+    assert runtime.executor_id is not None
