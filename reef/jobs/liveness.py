@@ -5,7 +5,8 @@ starts again (or a paid control plane tells another to). Reef gives each process
 and a lock it holds for its lifetime: a PostgreSQL session advisory lock (released by the
 server the moment the process's connection dies), or, on one machine with SQLite, an
 exclusive `flock` on a file (released by the kernel when the process dies). A lock anyone
-can take belongs to a dead worker.
+can take belongs to a dead worker. (A live worker that loses its database connection loses
+its lock too; DBOS then parks the older of the two executions at its next checkpoint.)
 """
 
 from __future__ import annotations

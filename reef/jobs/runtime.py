@@ -167,7 +167,9 @@ class JobRuntime:
         if self._sweeper is not None:
             self._sweeper.join(timeout=5)
         if self.executor_id is not None:
-            DBOS.destroy(workflow_completion_timeout_sec=0)
+            # Running jobs get the shutdown grace to finish; any still running then resume
+            # elsewhere from their last finished step once this process's lock is gone.
+            DBOS.destroy(workflow_completion_timeout_sec=self.settings.shutdown_grace_s)
             self.executor_id = None
             with _worker_lock:
                 _worker_taken[0] = False
