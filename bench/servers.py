@@ -74,6 +74,7 @@ async def start_reef(
     threads: int,
     upstream_base_url: str | None,
     name: str = "reef",
+    extra_env: dict[str, str] | None = None,
 ) -> RunningServer:
     """`reef serve` on a fresh data dir; a key with no rate limits comes from `reef keys create`."""
     port = free_port()
@@ -84,6 +85,7 @@ async def start_reef(
         "REEF_DATA_DIR": str(data_dir),
         "REEF_CATALOGUE": str(catalogue),
         "REEF_ENGINE__N_THREADS": str(threads),
+        **(extra_env or {}),
     }
     process = supervisor.start(
         name,
