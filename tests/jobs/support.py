@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import make_url
+
 from reef.jobs import JobRuntime
 from reef.settings import JobSettings, Settings
 from tests.api.server import REEF_COMMAND, REPO_ROOT, wait_until
@@ -58,7 +60,12 @@ class JobStore:
 
 
 def job_store(tmp_path: Path, database_url: str | None) -> JobStore:
-    return JobStore(tmp_path / "data", database_url, f"jobs_{uuid.uuid4().hex[:10]}")
+    """On PostgreSQL the engine's tables go into the test's own schema, dropped after it."""
+    schema = f"jobs_{uuid.uuid4().hex[:10]}"
+    if database_url:
+        options = make_url(database_url).query.get("options", "")
+        schema = str(options).removeprefix("-csearch_path=") or schema
+    return JobStore(tmp_path / "data", database_url, schema)
 
 
 class Worker:

@@ -17,7 +17,7 @@ import pytest
 from reef.jobs import JobRuntime, JobStatus
 from tests.api.conftest import sdk_client
 from tests.api.server import CHAT_MODEL, REPO_ROOT, ReefServer, Store, server_env
-from tests.jobs.support import KINDS_MODULE, JobStore, Worker, traces, wait_for_trace
+from tests.jobs.support import KINDS_MODULE, JobStore, Worker, job_store, traces, wait_for_trace
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis]
 
@@ -26,7 +26,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis]
 def cluster(
     tmp_path: Path, catalogue_file: Path, pg_url: str, redis_url: str, redis_prefix: str
 ) -> Iterator[tuple[list[ReefServer], list[Worker], JobStore, Store]]:
-    jobs = JobStore(tmp_path / "shared", pg_url, f"jobs_{uuid.uuid4().hex[:10]}")
+    jobs = job_store(tmp_path / "shared", pg_url)
     replicas: list[ReefServer] = []
     workers: list[Worker] = []
     store = Store(pg_url)
