@@ -14,6 +14,7 @@ import argparse
 import asyncio
 import dataclasses
 import json
+import os
 import sys
 import tempfile
 import time
@@ -30,6 +31,14 @@ from stats import percentile
 from reef.sysinfo import describe_machine
 
 WARMUP = 50
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process so far: its cost, whatever else the machine
+    runs (latency under contention is noisy; CPU per request is not)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
 def _body(endpoint: Endpoint) -> Any:
@@ -42,11 +51,14 @@ def _body(endpoint: Endpoint) -> Any:
 
 async def run(args: argparse.Namespace, work_dir: Path) -> dict[str, Any]:
     samples: dict[tuple[str, int], list[float]] = {}
+    cpu: dict[tuple[str, int], float] = {}
+    pids: dict[str, int] = {}
     walls: dict[tuple[str, int], float] = {}
     errors: dict[str, list[str]] = {}
     with ProcessSupervisor(work_dir, nice=None) as supervisor:
         fake = await start_fake_upstream(supervisor)
         targets: dict[str, Endpoint] = {"direct": fake.endpoint}
+        pids["direct"] = fake.process.popen.pid
         for label, checkout in (("A", args.a), ("B", args.b)):
             reef = await start_reef(
                 supervisor,
@@ -57,6 +69,7 @@ async def run(args: argparse.Namespace, work_dir: Path) -> dict[str, Any]:
                 extra_env={"PYTHONPATH": str(Path(checkout).resolve())},
             )
             targets[label] = dataclasses.replace(reef.endpoint, model=PROXY_MODEL)
+            pids[label] = reef.process.popen.pid
         for concurrency in args.concurrency:
             async with make_client(concurrency) as client:
                 for endpoint in targets.values():
@@ -67,10 +80,12 @@ async def run(args: argparse.Namespace, work_dir: Path) -> dict[str, Any]:
                     order = list(targets) if round_index % 2 == 0 else list(reversed(targets))
                     for name in order:
                         endpoint = targets[name]
+                        key = (name, concurrency)
+                        before = _cpu_s(pids[name])
                         results, wall = await run_closed_loop(
                             endpoint, _body(endpoint), concurrency, args.requests, False, client
                         )
-                        key = (name, concurrency)
+                        cpu[key] = cpu.get(key, 0.0) + _cpu_s(pids[name]) - before
                         samples.setdefault(key, []).extend(r.total_s for r in results if r.ok)
                         walls[key] = walls.get(key, 0.0) + wall
                         errors.setdefault(name, []).extend(failures(results))
@@ -86,6 +101,9 @@ async def run(args: argparse.Namespace, work_dir: Path) -> dict[str, Any]:
                 "p99_ms": round(percentile(values, 99) * 1000, 2),
                 "mean_ms": round(sum(values) / len(values) * 1000, 2),
                 "req_per_s": round(len(values) / walls[(name, concurrency)], 1),
+                "server_cpu_ms_per_request": round(
+                    cpu[(name, concurrency)] / len(values) * 1000, 3
+                ),
             }
         )
     return {"rows": rows, "errors": {k: v[:3] for k, v in errors.items()}}
@@ -97,26 +115,29 @@ def render(results: dict[str, Any], args: argparse.Namespace) -> str:
         f"{args.requests} non-streamed requests per target and concurrency; load average before: "
         f"{results['load_before']}; {results['date']}.",
         "",
-        "| concurrency | target | p50 ms | p99 ms | mean ms | req/s |",
-        "|---|---|---|---|---|---|",
+        "| concurrency | target | p50 ms | p99 ms | mean ms | req/s | server CPU ms/request |",
+        "|---|---|---|---|---|---|---|",
     ]
     by_key = {(r["target"], r["concurrency"]): r for r in results["rows"]}
     for r in results["rows"]:
         lines.append(
             f"| {r['concurrency']} | {r['target']} | {r['p50_ms']} | {r['p99_ms']} | "
-            f"{r['mean_ms']} | {r['req_per_s']} |"
+            f"{r['mean_ms']} | {r['req_per_s']} | {r['server_cpu_ms_per_request']} |"
         )
     lines += [
         "",
-        "| concurrency | B/A p50 | B/A p99 | B/A req/s | B-A added p50 ms |",
-        "|---|---|---|---|---|",
+        "| concurrency | B/A p50 | B/A p99 | B/A req/s | B-A added p50 ms | B/A CPU per request |",
+        "|---|---|---|---|---|---|",
     ]
     for concurrency in args.concurrency:
         a, b = by_key[("A", concurrency)], by_key[("B", concurrency)]
         p50, p99 = b["p50_ms"] / a["p50_ms"], b["p99_ms"] / a["p99_ms"]
         rate = b["req_per_s"] / a["req_per_s"]
         added = b["p50_ms"] - a["p50_ms"]
-        lines.append(f"| {concurrency} | {p50:.3f} | {p99:.3f} | {rate:.3f} | {added:.2f} |")
+        cost = b["server_cpu_ms_per_request"] / a["server_cpu_ms_per_request"]
+        lines.append(
+            f"| {concurrency} | {p50:.3f} | {p99:.3f} | {rate:.3f} | {added:.2f} | {cost:.3f} |"
+        )
     return "\n".join(lines) + "\n"
 
 
