@@ -210,6 +210,38 @@ class CompanionSettings(BaseModel):
         "only; the rule extractor alone is right for tiny ones)",
     )
     list_limit_max: int = Field(default=100, ge=1, description="most items one list call returns")
+    card_max_field_chars: int = Field(
+        default=32_000,
+        ge=1,
+        description="longest text of one card field the prompt or the page shows (description, "
+        "a greeting, example dialogue, a lorebook entry...)",
+    )
+    card_max_text_chars: int = Field(
+        default=500_000,
+        ge=1,
+        description="all of a card's text together (fields, greetings, lorebook, extensions); "
+        "images embedded in the card do not count",
+    )
+    card_max_context_share: float = Field(
+        default=0.5,
+        gt=0,
+        le=1,
+        description="share of the chat model's context window that the card's permanent prompt "
+        "(system prompt, description, personality, scenario, post-history instructions) may "
+        "take, so chat history and the reply keep the rest",
+    )
+    worldbook_max_bytes: int = Field(
+        default=8 * 1024 * 1024, ge=1, description="largest world book (lorebook) file accepted"
+    )
+    worldbook_max_entries: int = Field(
+        default=20_000, ge=1, description="most entries one world book may hold"
+    )
+    worldbooks_per_character_max: int = Field(
+        default=16, ge=0, description="most world books one character may have attached"
+    )
+    worldbook_cache_books: int = Field(
+        default=32, ge=0, description="world books kept converted in memory for prompt building"
+    )
     memory: MemorySettings = MemorySettings()
     emotion: EmotionSettings = EmotionSettings()
 

@@ -23,7 +23,9 @@ from sqlalchemy.exc import OperationalError
 from reef.platform.service import PlatformServices
 from reef.settings import Settings
 from reef.store.db import Database, _normalise_url
-from tests.platform.manual_clock import ManualClock
+from tests.support.clock import ManualClock
+
+pytest_plugins = ["tests.support.fixtures"]
 
 POSTGRES_URL = os.environ.get("REEF_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("REEF_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")

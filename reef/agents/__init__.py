@@ -1,1 +1,1 @@
-"""Reef agents."""
+"""Reef agents: the agent-facing APIs (OpenAI Responses, Anthropic Messages) and tool search."""

@@ -78,6 +78,7 @@ def companions(
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
+    from reef.api.app import create_app
     from reef.companion.evaluation import (
         EvalConfig,
         GenerationParams,
@@ -125,6 +126,7 @@ def companions(
         catalogue=catalogue,
         request_timeout_s=timeout,
         command=command,
+        app_factory=create_app,
     )
     console = Console(stderr=True)
     try:

@@ -19,7 +19,7 @@ def serve(
     import uvicorn
 
     from reef.api.app import create_app
-    from reef.api.logging import logging_config
+    from reef.http.logging import logging_config
     from reef.ops.drain import DrainingServer
     from reef.settings import Settings
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from reef.companion.cards import Card
+from reef.companion.cards.codec import Card
 
 Visibility = Literal["private", "public"]
 MessageRole = Literal["user", "assistant"]
@@ -15,6 +15,7 @@ MessageRole = Literal["user", "assistant"]
 CHARACTER_PREFIX = "chr_"
 SESSION_PREFIX = "ses_"
 MESSAGE_PREFIX = "msg_"
+WORLDBOOK_PREFIX = "wb_"
 
 
 def new_id(prefix: str) -> str:
@@ -54,6 +55,27 @@ class CharacterRecord:
     has_portrait: bool
     created_at: datetime
     updated_at: datetime
+    lorebooks: tuple[str, ...] = ()
+    """Ids of the world books attached to it, in attachment order."""
+
+    @property
+    def world_name(self) -> str | None:
+        """The world book the card names in `extensions.world` (SillyTavern's link), if any."""
+        name = self.card.data.extensions.get("world")
+        return name.strip() if isinstance(name, str) and name.strip() else None
+
+
+@dataclass(frozen=True)
+class WorldBookRecord:
+    """An organisation's world book without its file (see `book` loaders for that)."""
+
+    id: str
+    org_id: int
+    name: str
+    entry_count: int
+    size_bytes: int
+    created_at: datetime
+    updated_at: datetime
 
 
 @dataclass(frozen=True)
@@ -77,7 +99,8 @@ class SessionRecord:
 
 @dataclass(frozen=True)
 class Swipe:
-    """One alternative of a message: its text, the speaker's emotion and what it cost."""
+    """One alternative of a message: its text, the speaker's emotion and what it cost;
+    for a generated reply, `inspection` records what went into its prompt."""
 
     content: str
     emotion: dict[str, Any] | None = None
@@ -88,9 +111,11 @@ class Swipe:
     model: str | None = None
     finish_reason: str | None = None
     created_at: int = field(default_factory=lambda: int(datetime.now(UTC).timestamp()))
+    inspection: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        """The stored form (the message's JSON `swipes`)."""
+        stored = {
             "content": self.content,
             "emotion": self.emotion,
             "token_count": self.token_count,
@@ -101,6 +126,16 @@ class Swipe:
             "finish_reason": self.finish_reason,
             "created_at": self.created_at,
         }
+        if self.inspection is not None:
+            stored["inspection"] = self.inspection
+        return stored
+
+    def view(self) -> dict[str, Any]:
+        """The API form: whether there is an inspection, which has a route of its own."""
+        shown = self.to_dict()
+        shown.pop("inspection", None)
+        shown["has_inspection"] = self.inspection is not None
+        return shown
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Swipe:

@@ -1,56 +1,21 @@
-"""`CompanionService`: what the companion routes call. Characters, sessions, messages and
-memories, always within the caller's organisation; turns run through `TurnRunner`."""
+"""`CompanionService`: the companion product's services in one object, built once per server:
+characters, sessions (and their messages), turns, memories, world books. Every call is within
+the caller's organisation."""
 
 from __future__ import annotations
 
-import asyncio
-from typing import Any
-
-from reef.companion import repository as characters_repo
-from reef.companion import session_repository as sessions_repo
-from reef.companion.card_upload import UploadedCard
-from reef.companion.cards import Card, CardVersion, parse_card
-from reef.companion.characters import (
-    ExportedCard,
-    ExportFormat,
-    card_from_fields,
-    export_character,
-    portrait_of,
-    temperament_for,
-    temperament_of,
-    with_fields,
-)
-from reef.companion.macros import apply_macros
-from reef.companion.memory_access import MemoryFactory
-from reef.companion.model_access import CountTokens, open_chat_model
-from reef.companion.prompt import select_greeting
-from reef.companion.records import (
-    MESSAGE_PREFIX,
-    CharacterRecord,
-    MessageRecord,
-    NewMessage,
-    SessionRecord,
-    Swipe,
-    new_id,
-)
-from reef.companion.repository import CharacterChanges
-from reef.companion.schemas import (
-    CharacterCreateBody,
-    CharacterUpdateBody,
-    EditMessageBody,
-    SessionCreateBody,
-    session_view,
-)
-from reef.companion.turn_prompt import current_emotions
-from reef.companion.turn_types import CompanionDeps
-from reef.companion.turns import TurnRunner
-from reef.companion.user_memories import UserMemories
-from reef.companion.voice import VoiceService
+from reef.companion.characters.service import CharacterService
+from reef.companion.memory.user_access import UserMemories
+from reef.companion.memory.wiring import MemoryFactory
+from reef.companion.sessions.service import SessionService
+from reef.companion.sessions.turns import TurnRunner
+from reef.companion.sessions.types import CompanionDeps
+from reef.companion.voice.service import VoiceService
+from reef.companion.worldbooks.lore import WorldBookLore
+from reef.companion.worldbooks.service import WorldBookService
 from reef.engine.catalogue import Catalogue
 from reef.engine.router import Router
-from reef.errors import InvalidRequest, NotFound
 from reef.platform.service import PlatformServices
-from reef.platform.types import Principal
 from reef.settings import Settings
 from reef.store.db import Database
 
@@ -72,9 +37,13 @@ class CompanionService:
         self.voice = voice or VoiceService(settings.speech)
         self.memory = MemoryFactory(db, catalogue, router, settings)
         self.memories = UserMemories(db, settings, self.memory, services, catalogue)
+        self.world_books = WorldBookService(db, settings.companion)
+        lore = WorldBookLore(db, settings.companion.worldbook_cache_books)
         self.turns = TurnRunner(
-            CompanionDeps(settings, db, catalogue, router, services, self.memory, self.voice)
+            CompanionDeps(settings, db, catalogue, router, services, self.memory, self.voice, lore)
         )
+        self.characters = CharacterService(settings, db, catalogue, router, self.voice)
+        self.sessions = SessionService(settings, db, catalogue, router)
 
     def close(self) -> None:
         self.voice.close()
@@ -82,298 +51,3 @@ class CompanionService:
     @property
     def list_limit_max(self) -> int:
         return self.settings.companion.list_limit_max
-
-    # -- characters -----------------------------------------------------------------------
-
-    def _check_model(self, name: str | None) -> str | None:
-        return self.catalogue.get(name, kind="chat").name if name else None
-
-    async def create_character(
-        self, principal: Principal, body: CharacterCreateBody, *, portrait: bytes | None = None
-    ) -> CharacterRecord:
-        card = card_from_fields(body.card, body)
-        return await self._store_character(principal, body, card, portrait)
-
-    async def import_character(
-        self, principal: Principal, upload: UploadedCard, body: CharacterCreateBody
-    ) -> CharacterRecord:
-        """A card file (JSON, PNG or CHARX); PNG portraits are kept for export."""
-        card = parse_card(upload.data, upload.filename, settings=self.settings.companion)
-        overrides = body.data_fields()
-        if overrides:
-            card = with_fields(card, overrides)
-        return await self._store_character(principal, body, card, portrait_of(upload.data))
-
-    async def _store_character(
-        self,
-        principal: Principal,
-        body: CharacterCreateBody,
-        card: Card,
-        portrait: bytes | None,
-    ) -> CharacterRecord:
-        model = self._check_model(body.model)
-        voice = await asyncio.to_thread(self.voice.settings_for, body.voice)
-        temperament = temperament_for(body.temperament, None, self.settings.companion.emotion)
-        return await asyncio.to_thread(
-            characters_repo.create_character,
-            self.db,
-            principal.org_id,
-            card=card,
-            owner=body.user,
-            visibility=body.visibility,
-            voice=voice,
-            temperament=temperament,
-            model=model,
-            portrait=portrait,
-        )
-
-    async def get_character(
-        self, principal: Principal, character_id: str, user: str | None
-    ) -> CharacterRecord:
-        return await asyncio.to_thread(
-            characters_repo.get_character, self.db, principal.org_id, character_id, viewer=user
-        )
-
-    async def list_characters(
-        self, principal: Principal, *, user: str | None, public_only: bool, limit: int
-    ) -> list[CharacterRecord]:
-        return await asyncio.to_thread(
-            characters_repo.list_characters,
-            self.db,
-            principal.org_id,
-            owner=user,
-            public_only=public_only,
-            limit=limit,
-        )
-
-    async def update_character(
-        self, principal: Principal, character_id: str, body: CharacterUpdateBody
-    ) -> CharacterRecord:
-        current = await self.get_character(principal, character_id, body.user)
-        overrides = body.data_fields()
-        card = None
-        if body.card is not None or overrides:
-            base = card_from_fields(body.card, body) if body.card is not None else current.card
-            card = with_fields(base, overrides) if body.card is None else base
-        voice = (
-            await asyncio.to_thread(self.voice.settings_for, body.voice, current.voice)
-            if body.voice is not None
-            else None
-        )
-        temperament = (
-            temperament_for(body.temperament, current.temperament, self.settings.companion.emotion)
-            if body.temperament is not None
-            else None
-        )
-        changes = CharacterChanges(
-            card=card,
-            visibility=body.visibility,
-            voice=voice,
-            temperament=temperament,
-            model=self._check_model(body.model),
-            clear_model=body.model == "",
-        )
-        return await asyncio.to_thread(
-            characters_repo.update_character,
-            self.db,
-            principal.org_id,
-            character_id,
-            changes,
-            editor=body.user,
-        )
-
-    async def delete_character(
-        self, principal: Principal, character_id: str, user: str | None
-    ) -> None:
-        await asyncio.to_thread(
-            characters_repo.delete_character, self.db, principal.org_id, character_id, editor=user
-        )
-
-    async def export_character(
-        self,
-        principal: Principal,
-        character_id: str,
-        *,
-        user: str | None,
-        fmt: ExportFormat,
-        version: CardVersion,
-    ) -> ExportedCard:
-        record = await self.get_character(principal, character_id, user)
-        portrait = None
-        if fmt == "png" and record.has_portrait:
-            portrait = await asyncio.to_thread(
-                characters_repo.character_portrait,
-                self.db,
-                principal.org_id,
-                character_id,
-                viewer=user,
-            )
-        return export_character(record, portrait, fmt, version)
-
-    # -- sessions -------------------------------------------------------------------------
-
-    async def create_session(self, principal: Principal, body: SessionCreateBody) -> dict[str, Any]:
-        ids = body.character_ids or ([body.character_id] if body.character_id else [])
-        if not ids:
-            raise InvalidRequest(
-                "a session needs 'character_id' or 'character_ids'", param="character_id"
-            )
-        if len(set(ids)) != len(ids):
-            raise InvalidRequest("character_ids lists a character twice", param="character_ids")
-        members = await asyncio.to_thread(
-            characters_repo.get_characters, self.db, principal.org_id, ids, viewer=body.user
-        )
-        name = body.model or members[0].model or self.settings.companion.default_chat_model
-        model = await open_chat_model(name, self.catalogue, self.turns.deps.router, self.settings)
-        user_name = body.user_name or self.settings.companion.default_user_name
-        greetings = self._greetings(members, body.greeting_index, user_name, model.count_tokens)
-        session, messages = await asyncio.to_thread(
-            sessions_repo.create_session,
-            self.db,
-            principal.org_id,
-            user=body.user,
-            character_ids=ids,
-            title=body.title or ", ".join(m.card.display_name for m in members)[:200],
-            user_name=user_name,
-            model=model.spec.name,
-            speaker_strategy=body.speaker_strategy,
-            greetings=greetings,
-        )
-        return self._session_view(session, members, messages)
-
-    def _greetings(
-        self,
-        members: list[CharacterRecord],
-        index: int,
-        user_name: str,
-        count: CountTokens,
-    ) -> list[NewMessage]:
-        """Each member's greeting (group: the first of each), with the alternates as swipes."""
-        group = len(members) > 1
-        if not group:
-            select_greeting(members[0].card, index)  # InvalidRequest when out of range
-        found: list[NewMessage] = []
-        for member in members:
-            card = member.card
-            name = card.display_name
-            texts = [
-                apply_macros(text, char=name, user=user_name).strip()
-                for text in card.greetings(group=group)
-            ]
-            chosen = 0 if group else index
-            if not texts or not texts[chosen]:
-                continue
-            temperament = temperament_of(member, self.settings.companion.emotion)
-            resting = temperament.resting_state(self.settings.companion.emotion.neutral_radius)
-            swipes = [Swipe(text, resting.to_dict(), count(text)) for text in texts]
-            found.append(
-                NewMessage(
-                    new_id(MESSAGE_PREFIX),
-                    "assistant",
-                    member.id,
-                    name,
-                    swipes,
-                    active_swipe=chosen,
-                    is_greeting=True,
-                )
-            )
-        return found
-
-    def _session_view(
-        self,
-        session: SessionRecord,
-        members: list[CharacterRecord],
-        messages: list[MessageRecord],
-    ) -> dict[str, Any]:
-        emotion = self.settings.companion.emotion
-        characters = {m.id: m for m in members}
-        temperaments = {m.id: temperament_of(m, emotion) for m in members}
-        emotions = current_emotions(
-            session, characters, temperaments, messages, emotion.neutral_radius
-        )
-        return session_view(session, messages, emotions)
-
-    async def get_session(
-        self, principal: Principal, session_id: str, user: str | None
-    ) -> dict[str, Any]:
-        org = principal.org_id
-        session = await asyncio.to_thread(
-            sessions_repo.get_session, self.db, org, session_id, user=user
-        )
-        members = await asyncio.to_thread(
-            characters_repo.get_characters, self.db, org, session.character_ids
-        )
-        messages = await asyncio.to_thread(sessions_repo.list_messages, self.db, org, session_id)
-        return self._session_view(session, members, messages)
-
-    async def list_sessions(
-        self, principal: Principal, *, user: str | None, character_id: str | None, limit: int
-    ) -> list[SessionRecord]:
-        return await asyncio.to_thread(
-            sessions_repo.list_sessions,
-            self.db,
-            principal.org_id,
-            user=user,
-            character_id=character_id,
-            limit=limit,
-        )
-
-    async def delete_session(self, principal: Principal, session_id: str, user: str | None) -> None:
-        await asyncio.to_thread(
-            sessions_repo.delete_session, self.db, principal.org_id, session_id, user=user
-        )
-
-    # -- messages -------------------------------------------------------------------------
-
-    async def edit_message(
-        self, principal: Principal, session_id: str, message_id: str, body: EditMessageBody
-    ) -> MessageRecord:
-        if body.content is None and body.active_swipe is None:
-            raise InvalidRequest("give 'content' and/or 'active_swipe'", param="content")
-        limit = self.settings.companion.max_message_chars
-        if body.content is not None and len(body.content) > limit:
-            raise InvalidRequest(
-                f"content is {len(body.content)} characters; at most {limit}", param="content"
-            )
-        token_count = None
-        if body.content is not None:
-            session = await asyncio.to_thread(
-                sessions_repo.get_session, self.db, principal.org_id, session_id, user=body.user
-            )
-            token_count = await self._count(session.model, body.content)
-        return await asyncio.to_thread(
-            sessions_repo.edit_message,
-            self.db,
-            principal.org_id,
-            session_id,
-            message_id,
-            user=body.user,
-            content=body.content,
-            token_count=token_count,
-            active_swipe=body.active_swipe,
-        )
-
-    async def _count(self, model_name: str, text: str) -> int:
-        model = await open_chat_model(
-            model_name, self.catalogue, self.turns.deps.router, self.settings
-        )
-        return model.count_tokens(text)
-
-    async def delete_message(
-        self, principal: Principal, session_id: str, message_id: str, user: str | None
-    ) -> None:
-        await asyncio.to_thread(
-            sessions_repo.delete_message,
-            self.db,
-            principal.org_id,
-            session_id,
-            message_id,
-            user=user,
-        )
-
-    async def delete_end_user(self, principal: Principal, user: str) -> None:
-        deleted = await asyncio.to_thread(
-            characters_repo.delete_end_user, self.db, principal.org_id, user
-        )
-        if not deleted:
-            raise NotFound(f"No end user {user!r}.", param="user", code="user_not_found")

@@ -11,9 +11,9 @@ from typing import Literal
 from pydantic import BaseModel, Field, model_validator
 
 from reef.errors import NotFound
+from reef.units import NANO_PER_USD
 
 DEFAULT_CATALOGUE = Path(__file__).with_name("default_catalogue.toml")
-NANO_PER_USD = 1_000_000_000
 
 
 class ModelSpec(BaseModel):

@@ -10,8 +10,8 @@ from typing import Any
 
 import httpx
 
+from reef.engine.backends import BackendContext, build_chat, build_embedding
 from reef.engine.catalogue import Catalogue, ModelSpec
-from reef.engine.embeddings import SentenceTransformerBackend
 from reef.engine.protocol import (
     ChatBackend,
     ChatChunk,
@@ -21,8 +21,8 @@ from reef.engine.protocol import (
     EngineStats,
     Usage,
 )
-from reef.engine.remote import UPSTREAM_POOL, OpenAICompatibleBackend
-from reef.errors import InvalidRequest, Overloaded, ReefError, UpstreamError
+from reef.engine.remote import UPSTREAM_POOL
+from reef.errors import Overloaded, ReefError, UpstreamError
 from reef.settings import EngineSettings
 
 log = logging.getLogger(__name__)
@@ -68,11 +68,10 @@ class Router:
         self, catalogue: Catalogue, engine_settings: EngineSettings, timeout: float
     ) -> None:
         self.catalogue = catalogue
-        self._engine_settings = engine_settings
-        self._timeout = timeout
         self._chat: dict[str, ChatBackend] = {}
         self._embedding: dict[str, EmbeddingBackend] = {}
         self._http: httpx.AsyncClient | None = None
+        self._context = BackendContext(engine_settings, timeout, self._shared_http)
 
     def chat_backend(self, name: str) -> ChatBackend:
         backend = self._chat.get(name)
@@ -80,24 +79,19 @@ class Router:
             backend = self._chat[name] = self._build_chat(self.catalogue.get(name, kind="chat"))
         return backend
 
-    def _build_chat(self, spec: ModelSpec) -> ChatBackend:
-        if spec.backend == "openai":
-            if self._http is None:
-                self._http = httpx.AsyncClient(limits=UPSTREAM_POOL)
-            return OpenAICompatibleBackend(spec, self._timeout, client=self._http)
-        if spec.backend == "embedded":
-            from reef.engine.llama.backend import EmbeddedChatBackend
+    def _shared_http(self) -> httpx.AsyncClient:
+        if self._http is None:
+            self._http = httpx.AsyncClient(limits=UPSTREAM_POOL)
+        return self._http
 
-            return EmbeddedChatBackend(spec, self._engine_settings)  # loads on first request
-        raise InvalidRequest(f"model {spec.name!r} cannot chat (backend {spec.backend!r})")
+    def _build_chat(self, spec: ModelSpec) -> ChatBackend:
+        return build_chat(spec, self._context)
 
     def embedding_backend(self, name: str) -> EmbeddingBackend:
         backend = self._embedding.get(name)
         if backend is None:
             spec = self.catalogue.get(name, kind="embedding")
-            if spec.backend != "sentence-transformers":
-                raise InvalidRequest(f"model {name!r} cannot embed (backend {spec.backend!r})")
-            backend = self._embedding[name] = SentenceTransformerBackend(spec)
+            backend = self._embedding[name] = build_embedding(spec, self._context)
         return backend
 
     async def open_stream(self, request: ChatRequest) -> CommittedStream:

@@ -16,7 +16,8 @@ from fastapi.responses import JSONResponse
 from redis.asyncio import Redis
 from sqlalchemy import text
 
-from reef.api.state import app_state
+from reef.http.state import app_state
+from reef.jobs import JobRuntime
 
 router = APIRouter(tags=["ops"])
 CHECK_TIMEOUT_S = 2.0
@@ -60,7 +61,7 @@ async def _engine(request: Request) -> dict[str, Any]:
 
 
 async def _jobs(request: Request) -> dict[str, Any]:
-    runtime = request.app.state.jobs
+    runtime = app_state(request).get(JobRuntime)
     await asyncio.to_thread(runtime.ping)
     return {"worker": runtime.executor_id}
 

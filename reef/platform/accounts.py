@@ -12,7 +12,7 @@ from reef.errors import InvalidRequest, NotFound
 from reef.platform.clock import as_utc
 from reef.platform.types import OrgInfo
 from reef.store.db import Database
-from reef.store.models import Organization, utcnow
+from reef.store.tables import Organization, utcnow
 
 OrgRef = int | str
 """An organisation by id (int) or by name (str)."""

@@ -9,11 +9,11 @@ import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from reef.engine.catalogue import NANO_PER_USD
 from reef.errors import BudgetExceeded, PermissionDenied, RateLimited
 from reef.platform.clock import Clock
 from reef.platform.limits import LimitDenial, Limiter
 from reef.platform.types import Principal
+from reef.units import NANO_PER_USD
 
 SpendReader = Callable[[int, datetime, datetime], int]
 """(org_id, start, end) -> nano-USD recorded in that span; blocking, run in a thread."""

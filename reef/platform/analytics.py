@@ -11,10 +11,10 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import ColumnElement, ColumnExpressionArgument, func, literal_column, select
 
-from reef.engine.catalogue import NANO_PER_USD
 from reef.platform.types import OperatorSummary, UsageRow
 from reef.store.db import Database
-from reef.store.models import UsageEvent
+from reef.store.tables import UsageEvent
+from reef.units import NANO_PER_USD
 
 RECENT_DAYS = 30
 """Window for 'active' organisations and recent revenue; ARR extrapolates it to a year."""

@@ -17,7 +17,7 @@ from reef.platform.clock import Clock
 from reef.platform.keys import hash_key, mask_key
 from reef.platform.types import Principal
 from reef.store.db import Database
-from reef.store.models import ApiKey, Organization
+from reef.store.tables import ApiKey, Organization
 
 MISSING_KEY_MESSAGE = (
     "You didn't provide an API key. You need to provide your API key in an Authorization "

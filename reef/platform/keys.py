@@ -19,7 +19,7 @@ from reef.platform.accounts import OrgRef, add_org, check_budget, org_info, reso
 from reef.platform.clock import as_utc
 from reef.platform.types import KeyInfo, OrgInfo
 from reef.store.db import Database
-from reef.store.models import ApiKey, Organization, utcnow
+from reef.store.tables import ApiKey, Organization, utcnow
 
 KEY_SCHEME = "sk-reef-"
 KEY_RANDOM_BYTES = 30  # 40 url-safe characters

@@ -27,7 +27,7 @@ from reef.engine.catalogue import ModelSpec
 from reef.platform.clock import as_utc
 from reef.platform.types import UsageRecord
 from reef.store.db import Database
-from reef.store.models import UsageEvent
+from reef.store.tables import UsageEvent
 
 log = logging.getLogger(__name__)
 

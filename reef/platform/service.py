@@ -12,7 +12,6 @@ import time
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 
-from reef.engine.catalogue import NANO_PER_USD
 from reef.platform import accounts, analytics, bootstrap, keys
 from reef.platform.accounts import OrgRef
 from reef.platform.admission import Admission, month_span
@@ -30,6 +29,7 @@ from reef.platform.types import (
 )
 from reef.settings import Settings
 from reef.store.db import Database
+from reef.units import NANO_PER_USD
 
 log = logging.getLogger(__name__)
 

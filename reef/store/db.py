@@ -12,7 +12,9 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
-MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+# The migrations import every product's tables, so they live above the products in
+# `reef/migrations/`; the store only runs them, by path.
+MIGRATIONS_DIR = Path(__file__).parents[1] / "migrations"
 MIGRATION_LOCK_KEY = 0x52454546  # "REEF": one advisory lock id for schema upgrades
 
 

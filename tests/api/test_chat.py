@@ -7,7 +7,8 @@ import json
 import httpx
 import openai
 
-from tests.api.server import CHAT_MODEL, ReefServer
+from tests.support.catalogue import CHAT_MODEL
+from tests.support.servers import ReefServer
 
 HELLO = [{"role": "user", "content": "Say hello."}]
 

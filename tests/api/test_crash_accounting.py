@@ -23,9 +23,10 @@ import openai
 import pytest
 from sqlalchemy import select
 
-from reef.store.models import UsageEvent
-from tests.api.conftest import async_sdk_client
-from tests.api.server import CHAT_MODEL, ReefServer, Store, server_env
+from reef.store.tables import UsageEvent
+from tests.support.catalogue import CHAT_MODEL
+from tests.support.fixtures import async_sdk_client
+from tests.support.servers import ReefServer, Store, server_env
 
 pytestmark = pytest.mark.slow
 

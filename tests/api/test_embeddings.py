@@ -10,7 +10,8 @@ import httpx
 import openai
 import pytest
 
-from tests.api.server import CHAT_MODEL, EMBEDDING_MODEL, ReefServer
+from tests.support.catalogue import CHAT_MODEL, EMBEDDING_MODEL
+from tests.support.servers import ReefServer
 
 
 def norm(vector: list[float]) -> float:

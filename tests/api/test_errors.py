@@ -8,8 +8,9 @@ import httpx
 import openai
 import pytest
 
-from tests.api.conftest import sdk_client
-from tests.api.server import CHAT_MODEL, EMBEDDING_MODEL, ReefServer, Store
+from tests.support.catalogue import CHAT_MODEL, EMBEDDING_MODEL
+from tests.support.fixtures import sdk_client
+from tests.support.servers import ReefServer, Store
 
 HELLO = [{"role": "user", "content": "hi"}]
 

@@ -7,8 +7,9 @@ import asyncio
 import openai
 import pytest
 
-from tests.api.conftest import async_sdk_client, sdk_client
-from tests.api.server import CHAT_MODEL, ReefServer, Store
+from tests.support.catalogue import CHAT_MODEL
+from tests.support.fixtures import async_sdk_client, sdk_client
+from tests.support.servers import ReefServer, Store
 
 HELLO = [{"role": "user", "content": "Hi"}]
 

@@ -11,8 +11,9 @@ import openai
 import pytest
 
 from reef.engine.catalogue import Catalogue
-from tests.api.conftest import async_sdk_client
-from tests.api.server import CHAT_MODEL, ReefServer, Store
+from tests.support.catalogue import CHAT_MODEL
+from tests.support.fixtures import async_sdk_client
+from tests.support.servers import ReefServer, Store
 
 CONCURRENT = 50
 ABORT_EVERY = 4  # every 4th request is abandoned by its client

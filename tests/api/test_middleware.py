@@ -7,9 +7,9 @@ from collections.abc import AsyncIterator
 import httpx
 from fastapi import FastAPI
 
-from reef.api.errors import MINIMAX_TAG, install_error_handlers
-from reef.api.metrics import Metrics
-from reef.api.middleware import RequestContextMiddleware
+from reef.http.errors import MINIMAX_TAG, install_error_handlers
+from reef.http.metrics import Metrics
+from reef.http.middleware import RequestContextMiddleware
 
 
 def small_app(max_body_bytes: int = 64) -> FastAPI:

@@ -8,7 +8,8 @@ from typing import Any
 
 import httpx
 
-from tests.api.server import CHAT_MODEL, ReefServer, Store
+from tests.support.catalogue import CHAT_MODEL
+from tests.support.servers import ReefServer, Store
 
 PATH = "/v1/text/chatcompletion_v2"
 HELLO = [{"role": "user", "content": "Say hello."}]

@@ -11,9 +11,9 @@ import openai
 import pytest
 
 from reef.engine.catalogue import Catalogue
-from tests.api.conftest import async_sdk_client
-from tests.api.server import ReefServer, Store
-from tests.fakes.upstream import FakeUpstream
+from tests.support.fixtures import async_sdk_client
+from tests.support.servers import ReefServer, Store
+from tests.support.upstream import FakeUpstream
 
 HELLO = [{"role": "user", "content": "hello remote"}]
 

@@ -10,8 +10,9 @@ from pathlib import Path
 import openai
 import pytest
 
-from tests.api.conftest import ADMIN_KEY_LINE, async_sdk_client, sdk_client
-from tests.api.server import CHAT_MODEL, ReefServer, Store, server_env
+from tests.support.catalogue import CHAT_MODEL
+from tests.support.fixtures import ADMIN_KEY_LINE, async_sdk_client, sdk_client
+from tests.support.servers import ReefServer, Store, server_env
 
 pytestmark = pytest.mark.postgres
 

@@ -14,8 +14,9 @@ import numpy as np
 import openai
 import pytest
 
-from tests.api.conftest import sdk_client
-from tests.api.server import SPEECH_MODEL, SPEECH_PER_1K_CHARS, ReefServer, Store
+from tests.support.catalogue import SPEECH_MODEL, SPEECH_PER_1K_CHARS
+from tests.support.fixtures import sdk_client
+from tests.support.servers import ReefServer, Store
 
 SHORT = "Hello there."
 TWO_SENTENCES = "The tide is coming in. Bring the boat up the beach."

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.api.server import ReefServer, Store
+from tests.support.servers import ReefServer, Store
 
 
 def get(server: ReefServer, key: str, path: str) -> httpx.Response:

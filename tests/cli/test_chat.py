@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.api.server import REEF_COMMAND, ReefServer, Store, catalogue_toml, server_env
-from tests.fakes.upstream import DEFAULT_KEY, FakeUpstream
+from tests.support.catalogue import catalogue_toml
+from tests.support.servers import REEF_COMMAND, ReefServer, Store, server_env
+from tests.support.upstream import DEFAULT_KEY, FakeUpstream
 
 
 @pytest.fixture(scope="module")

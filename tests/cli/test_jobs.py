@@ -13,7 +13,7 @@ from reef.cli.main import app
 from reef.jobs import JobRuntime, JobStatus
 from reef.platform import accounts
 from reef.store.db import Database
-from tests.jobs.support import JobStore, job_store, open_runtime, wait_for_trace
+from tests.support.jobs import JobStore, job_store, open_runtime, wait_for_trace
 
 runner = CliRunner()
 

@@ -16,7 +16,7 @@ from reef.cli.main import app
 from reef.errors import AuthenticationFailed
 from reef.platform import accounts, keys
 from reef.store.db import Database
-from tests.platform.manual_clock import ManualClock
+from tests.support.clock import ManualClock
 
 REEF = Path(sys.executable).with_name("reef")
 runner = CliRunner()

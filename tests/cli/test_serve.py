@@ -9,9 +9,10 @@ from pathlib import Path
 import openai
 import pytest
 
-from tests.api.conftest import ADMIN_KEY_LINE, sdk_client
-from tests.api.server import ReefServer, Store, catalogue_toml, server_env
-from tests.fakes.upstream import DEFAULT_KEY, FakeUpstream
+from tests.support.catalogue import catalogue_toml
+from tests.support.fixtures import ADMIN_KEY_LINE, sdk_client
+from tests.support.servers import ReefServer, Store, server_env
+from tests.support.upstream import DEFAULT_KEY, FakeUpstream
 
 
 @pytest.fixture(scope="module")

@@ -9,18 +9,16 @@ from typing import Any
 import httpx
 import pytest
 
-from reef.companion.cards import Card, parse_card
+from reef.companion.cards.codec import Card, parse_card
 from reef.store.db import Database
-from tests.companion.server_support import (
-    CompanionServer,
-    catalogue_toml,
+from tests.companion.support import DATA, load_json
+from tests.support.inprocess import (
+    InProcessServer,
     client,
     new_org_key,
     server_settings,
     start_server,
 )
-from tests.companion.support import DATA, load_json
-from tests.fakes.upstream import DEFAULT_KEY, FakeUpstream
 
 
 @pytest.fixture
@@ -47,36 +45,18 @@ def v3_card() -> Card:
 
 
 @pytest.fixture(scope="session")
-def companion_upstream() -> Iterator[FakeUpstream]:
-    fake = FakeUpstream(slow_s=1.0)
-    fake.start()
-    fake.gate.set()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture(scope="session")
-def companion_catalogue(
-    tmp_path_factory: pytest.TempPathFactory, companion_upstream: FakeUpstream
-) -> Path:
-    path = tmp_path_factory.mktemp("companion-catalogue") / "catalogue.toml"
-    path.write_text(catalogue_toml(companion_upstream.base_url, DEFAULT_KEY))
-    return path
-
-
-@pytest.fixture(scope="session")
 def companion_server(
-    tmp_path_factory: pytest.TempPathFactory, companion_catalogue: Path
-) -> Iterator[CompanionServer]:
+    tmp_path_factory: pytest.TempPathFactory, catalogue_file: Path
+) -> Iterator[InProcessServer]:
     """One real HTTP server for the companion route tests."""
     workdir = tmp_path_factory.mktemp("companion-serve")
-    server = start_server(server_settings(workdir, companion_catalogue))
+    server = start_server(server_settings(workdir, catalogue_file))
     yield server
     server.stop()
 
 
 @pytest.fixture(scope="session")
-def companion_db(companion_server: CompanionServer) -> Iterator[Database]:
+def companion_db(companion_server: InProcessServer) -> Iterator[Database]:
     """The test's own handle on the server's store."""
     handle = Database(companion_server.db_url)
     yield handle
@@ -84,14 +64,14 @@ def companion_db(companion_server: CompanionServer) -> Iterator[Database]:
 
 
 @pytest.fixture
-def api(companion_server: CompanionServer, companion_db: Database) -> Iterator[httpx.Client]:
+def api(companion_server: InProcessServer, companion_db: Database) -> Iterator[httpx.Client]:
     """A client of a fresh organisation."""
     with client(companion_server.base_url, new_org_key(companion_db)) as http:
         yield http
 
 
 @pytest.fixture
-def other_api(companion_server: CompanionServer, companion_db: Database) -> Iterator[httpx.Client]:
+def other_api(companion_server: InProcessServer, companion_db: Database) -> Iterator[httpx.Client]:
     """A client of another fresh organisation."""
     with client(companion_server.base_url, new_org_key(companion_db)) as http:
         yield http

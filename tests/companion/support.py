@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from reef.companion.card_model import CharacterBook
-from reef.companion.cards import Card, card_from_dict
+from reef.companion.cards.codec import Card, card_from_dict
+from reef.companion.cards.model import CharacterBook
 
 DATA = Path(__file__).parent / "data"
 

@@ -9,8 +9,7 @@ from typing import Any
 
 import pytest
 
-from reef.companion.card_formats import default_portrait
-from reef.companion.cards import (
+from reef.companion.cards.codec import (
     Card,
     card_from_dict,
     card_to_dict,
@@ -18,7 +17,8 @@ from reef.companion.cards import (
     export_card_png,
     parse_card,
 )
-from reef.companion.png_chunks import PngChunk, read_chunks, read_text, text_chunk, write_png
+from reef.companion.cards.formats import default_portrait
+from reef.companion.cards.png import PngChunk, read_chunks, read_text, text_chunk, write_png
 from reef.errors import InvalidRequest
 from reef.settings import CompanionSettings
 from tests.companion.support import DATA

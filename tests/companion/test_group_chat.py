@@ -5,9 +5,9 @@ from collections import Counter
 
 import pytest
 
-from reef.companion.cards import Card
-from reef.companion.prompt import ChatTurn, assemble_group_prompt, strip_speaker_prefix
-from reef.companion.speakers import choose_next_speaker, talkativeness
+from reef.companion.cards.codec import Card
+from reef.companion.prompt.assemble import ChatTurn, assemble_group_prompt, strip_speaker_prefix
+from reef.companion.sessions.speakers import choose_next_speaker, talkativeness
 from reef.errors import InvalidRequest
 from reef.settings import CompanionSettings
 from tests.companion.support import make_book, make_card, words

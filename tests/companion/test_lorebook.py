@@ -5,9 +5,9 @@ from typing import Any
 
 import pytest
 
-from reef.companion.card_model import CharacterBook
-from reef.companion.lore_decorators import resolve_rules, split_decorators
-from reef.companion.lorebook import LoreChat, LoreScan, scan_lorebook
+from reef.companion.cards.model import CharacterBook
+from reef.companion.lore.book import LoreChat, LoreScan, scan_lorebook
+from reef.companion.lore.decorators import resolve_rules, split_decorators
 from reef.settings import CompanionSettings
 from tests.companion.support import make_book, words
 
@@ -416,3 +416,43 @@ def test_rich_cards_books_fire_as_written(v2_card: Any, v3_card: Any) -> None:
         ("Dotonbori glows with neon signs over the canal.", "at_depth", 2),
         ("The broth simmers for twelve hours.", "before_char", 0),
     ]
+
+
+# --- what an inspection shows ------------------------------------------------------------------
+
+
+def test_fired_entries_name_the_keys_that_matched() -> None:
+    book = make_book(
+        {
+            "id": "d",
+            "comment": "Dragons",
+            "keys": ["dragon", "/wy[a-z]+/i", "ghost"],
+            "content": "D",
+        },
+        {
+            "keys": ["harbour"],
+            "content": "H",
+            "selective": True,
+            "secondary_keys": ["winter", "ice"],
+        },
+        {
+            "keys": ["harbour"],
+            "content": "N",
+            "selective": True,
+            "secondary_keys": ["summer"],
+            "extensions": {"selectiveLogic": 2},  # NOT ANY: secondary keys must be absent
+        },
+        {"keys": [], "content": "C", "constant": True},
+        {"keys": ["D"], "content": "R", "extensions": {"match_whole_words": True}},
+        scan_depth=5,
+        recursive_scanning=True,
+    )
+    result = scan(book, "A Dragon and a WYRM sleep by the harbour in winter.")
+    hits = {item.content: item for item in result.fired}
+    assert set(hits) == {"D", "H", "N", "C", "R"}
+    assert hits["D"].matched_keys == ("dragon", "/wy[a-z]+/i")
+    assert (hits["D"].entry_id, hits["D"].comment, hits["D"].trigger) == ("d", "Dragons", "key")
+    assert hits["H"].matched_keys == ("harbour", "winter")
+    assert hits["N"].matched_keys == ("harbour",)
+    assert (hits["C"].trigger, hits["C"].matched_keys) == ("constant", ())
+    assert (hits["R"].trigger, hits["R"].matched_keys) == ("recursion", ("D",))

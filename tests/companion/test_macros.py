@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from reef.companion.macros import apply_macros
+from reef.companion.cards.macros import apply_macros
 
 
 def test_char_and_user_are_replaced_case_insensitively() -> None:

@@ -5,7 +5,7 @@ import zlib
 
 import pytest
 
-from reef.companion.png_chunks import (
+from reef.companion.cards.png import (
     PNG_SIGNATURE,
     PngChunk,
     read_chunks,

@@ -4,8 +4,8 @@ from typing import Any
 
 import pytest
 
-from reef.companion.cards import Card
-from reef.companion.prompt import ChatTurn, assemble_prompt, select_greeting
+from reef.companion.cards.codec import Card
+from reef.companion.prompt.assemble import ChatTurn, assemble_prompt, select_greeting
 from reef.errors import ContextLengthExceeded, InvalidRequest
 from reef.settings import CompanionSettings
 from tests.companion.support import make_book, make_card, words
@@ -232,3 +232,33 @@ def test_newest_message_that_cannot_fit_is_an_error() -> None:
 def test_no_context_message_without_memories_or_emotion() -> None:
     prompt = assemble(make_card(first_mes="Hi"), [ChatTurn("user", "yo")], memories=["  "])
     assert [m["role"] for m in prompt.messages] == ["system", "assistant", "user"]
+
+
+def test_sections_count_each_part_of_the_prompt(v2_card: Card) -> None:
+    history = [ChatTurn("user", "Is the glade magic?"), ChatTurn("assistant", "It is.")]
+    prompt = assemble(v2_card, history, memories=["Ann likes tea"], emotion_line="Mood: calm")
+    sections = {section.name: section.tokens for section in prompt.sections}
+    assert list(sections) == [
+        "system",
+        "lore",
+        "examples",
+        "memories",
+        "mood",
+        "history",
+        "post_history",
+    ]
+    assert sections["lore"] == sum(item.tokens for item in prompt.fired_lore) > 0
+    assert sections["memories"] == words("What Seraphina remembers:\n- Ann likes tea")
+    assert sections["mood"] == words("Mood: calm")
+    chat = prompt.messages[2:-1]
+    assert sections["history"] == sum(words(message["content"]) for message in chat)
+    assert sections["post_history"] == words("Reply in at most three paragraphs.")
+    # Every word of the prompt is in one section (this counter splits on whitespace only).
+    assert sum(sections.values()) == sum(words(m["content"]) for m in prompt.messages)
+
+    roomy = assemble(v2_card, history)
+    window = roomy.token_count - 5 + 100
+    tight = assemble(v2_card, history, context_window=window, reserve_for_reply=100)
+    dropped = {section.name: section.tokens for section in tight.sections}
+    assert tight.dropped_examples > 0 and dropped["examples"] < sections["examples"]
+    assert dropped["memories"] == dropped["mood"] == 0

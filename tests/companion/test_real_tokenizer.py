@@ -11,8 +11,8 @@ import llama_cpp
 import pytest
 from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
-from reef.companion.cards import Card
-from reef.companion.prompt import ChatTurn, assemble_prompt
+from reef.companion.cards.codec import Card
+from reef.companion.prompt.assemble import ChatTurn, assemble_prompt
 
 
 @pytest.fixture(scope="module")

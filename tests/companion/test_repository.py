@@ -8,8 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from reef.companion import repository as chars
-from reef.companion import session_repository as sessions
+from reef.companion.characters import repository as chars
 from reef.companion.memory import (
     HashingEmbedder,
     Memory,
@@ -18,9 +17,10 @@ from reef.companion.memory import (
     RelationshipSummary,
     RuleExtractor,
 )
-from reef.companion.models import MemoryRevisionRow, MemoryRow, Message
+from reef.companion.memory.sql_store import SqlMemoryStore, memory_scope
 from reef.companion.records import NewMessage, Swipe
-from reef.companion.sql_memory_store import SqlMemoryStore, memory_scope
+from reef.companion.sessions import repository as sessions
+from reef.companion.tables import MemoryRevisionRow, MemoryRow, Message
 from reef.errors import InvalidRequest, NotFound, PermissionDenied
 from reef.platform import accounts
 from reef.store.db import Database

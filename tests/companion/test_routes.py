@@ -17,23 +17,16 @@ from typing import Any
 import httpx
 from sqlalchemy import func, select
 
-from reef.companion.cards import export_card_json, parse_card
-from reef.companion.models import MemoryRow, Message
+from reef.companion.cards.codec import export_card_json, parse_card
+from reef.companion.tables import MemoryRow, Message
 from reef.platform import accounts, keys
 from reef.settings import Settings
 from reef.store.db import Database
-from reef.store.models import UsageEvent
-from tests.api.server import wait_until
-from tests.companion.server_support import (
-    EMBEDDING_MODEL,
-    REMOTE_MODEL,
-    CompanionServer,
-    client,
-    error_of,
-    ok,
-    sse_events,
-)
+from reef.store.tables import UsageEvent
 from tests.companion.support import DATA
+from tests.support.catalogue import EMBEDDING_MODEL, REMOTE_MODEL
+from tests.support.inprocess import InProcessServer, client, error_of, ok, sse_events
+from tests.support.servers import wait_until
 
 SMALL = {"max_tokens": 12, "temperature": 0.0, "seed": 7}
 
@@ -427,7 +420,14 @@ def test_memories_are_extracted_listed_corrected_and_really_deleted(
 
     forgotten = ok(api.delete("/memories", params={"user": "alice", "character_id": mira["id"]}))
     assert forgotten["deleted"] == len(listed["data"]) - 1
-    assert memories(api, "alice", mira["id"]) == {"object": "list", "data": [], "summary": None}
+    assert memories(api, "alice", mira["id"]) == {
+        "object": "list",
+        "data": [],
+        "has_more": False,
+        "first_id": None,
+        "last_id": None,
+        "summary": None,
+    }
     with companion_db.session() as db_session:
         left = db_session.scalar(select(func.count()).where(MemoryRow.character_id == mira["id"]))
     assert left == 0
@@ -624,7 +624,7 @@ def test_erasing_an_end_user_removes_their_chats_memories_and_characters(
 
 
 def test_turns_are_admitted_like_chat_requests(
-    companion_server: CompanionServer, companion_db: Database
+    companion_server: InProcessServer, companion_db: Database
 ) -> None:
     org = accounts.create_org(companion_db, f"limited-{uuid.uuid4().hex[:8]}")
     raw, _ = keys.create_key(companion_db, org.id, rpm=1, allowed_models=[REMOTE_MODEL])

@@ -11,27 +11,28 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from reef.api.metering import RequestMeter
-from reef.api.metrics import Metrics
-from reef.companion import session_repository as sessions_repo
-from reef.companion.records import MESSAGE_PREFIX, NewMessage, Swipe, new_id
-from reef.companion.schemas import (
+from reef.companion.http.schemas import (
     CharacterCreateBody,
     SendMessageBody,
     SessionCreateBody,
 )
+from reef.companion.prompt.turn import SpeakerPrefixFilter
+from reef.companion.records import MESSAGE_PREFIX, NewMessage, Swipe, new_id
 from reef.companion.service import CompanionService
-from reef.companion.turn_prompt import SpeakerPrefixFilter
-from reef.companion.turn_stream import collect
-from reef.companion.turn_types import PreparedTurn
+from reef.companion.sessions import repository as sessions_repo
+from reef.companion.sessions.stream import collect
+from reef.companion.sessions.types import PreparedTurn
 from reef.engine.catalogue import Catalogue
 from reef.engine.router import Router
+from reef.http.metering import RequestMeter
+from reef.http.metrics import Metrics
 from reef.platform import accounts, keys
 from reef.platform.service import PlatformServices
 from reef.platform.types import Principal
 from reef.store.db import Database
-from reef.store.models import UsageEvent
-from tests.companion.server_support import CHAT_MODEL, catalogue_toml, server_settings
+from reef.store.tables import UsageEvent
+from tests.support.catalogue import CHAT_MODEL, catalogue_toml
+from tests.support.inprocess import server_settings
 
 SMALL_WINDOW_MODEL = "smollm2-small-window"
 
@@ -62,12 +63,12 @@ class Harness:
     ) -> str:
         ids = []
         for fields in characters:
-            record = await self.service.create_character(
+            record = await self.service.characters.create_character(
                 principal, CharacterCreateBody.model_validate(fields)
             )
             ids.append(record.id)
         body = SessionCreateBody(user="alice", character_ids=ids, user_name="Ann", **options)
-        created = await self.service.create_session(principal, body)
+        created = await self.service.sessions.create_session(principal, body)
         return str(created["id"])
 
     async def prepare(self, principal: Principal, session_id: str, text: str, **kw: Any) -> Any:
@@ -144,7 +145,7 @@ async def test_prompt_is_counted_with_the_models_tokenizer_within_its_window(
 ) -> None:
     principal = await harness.principal()
     sid = await harness.session(principal, persona("Mira"), model=SMALL_WINDOW_MODEL)
-    session = await harness.service.get_session(principal, sid, None)
+    session = await harness.service.sessions.get_session(principal, sid, None)
     earlier = [
         NewMessage(
             new_id(MESSAGE_PREFIX),

@@ -11,7 +11,7 @@ from reef.engine.catalogue import ModelSpec
 from reef.engine.protocol import ChatRequest
 from reef.engine.remote import OpenAICompatibleBackend
 from reef.errors import ContextLengthExceeded, UpstreamError, UpstreamTimeout
-from tests.fakes.upstream import DEFAULT_KEY, FakeUpstream
+from tests.support.upstream import DEFAULT_KEY, FakeUpstream
 
 
 @pytest.fixture(scope="module")

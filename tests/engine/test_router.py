@@ -13,7 +13,7 @@ from reef.engine.remote import OpenAICompatibleBackend
 from reef.engine.router import Router
 from reef.errors import ContextLengthExceeded, NotFound, UpstreamError
 from reef.settings import EngineSettings
-from tests.fakes.upstream import DEFAULT_KEY, FakeUpstream
+from tests.support.upstream import DEFAULT_KEY, FakeUpstream
 
 
 @pytest.fixture(scope="module")

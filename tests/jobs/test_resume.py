@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from reef.jobs import JobStatus
-from tests.jobs.support import Worker, job_store, open_runtime, traces, wait_for_trace
+from tests.support.jobs import Worker, job_store, open_runtime, traces, wait_for_trace
 
 STEPS = ("fetch", "render", "encode", "publish")
 

@@ -12,7 +12,7 @@ import pytest
 
 from reef.errors import InvalidRequest
 from reef.jobs import JobNotFound, JobRuntime, JobStatus, WorkerTaken
-from tests.jobs.support import job_store, open_runtime, traces, wait_for_trace
+from tests.support.jobs import job_store, open_runtime, traces, wait_for_trace
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.api.server import catalogue_toml
-from tests.fakes.upstream import DEFAULT_KEY, FakeUpstream
+from tests.support.catalogue import catalogue_toml
+from tests.support.upstream import DEFAULT_KEY, FakeUpstream
 
 
 @pytest.fixture(scope="module")

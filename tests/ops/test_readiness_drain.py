@@ -13,8 +13,9 @@ import httpx
 import openai
 import pytest
 
-from tests.api.conftest import sdk_client
-from tests.api.server import CHAT_MODEL, ReefServer, Store, server_env
+from tests.support.catalogue import CHAT_MODEL
+from tests.support.fixtures import sdk_client
+from tests.support.servers import ReefServer, Store, server_env
 
 
 def _server(tmp_path: Path, catalogue_file: Path, **env: str) -> ReefServer:

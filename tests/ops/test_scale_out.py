@@ -15,9 +15,10 @@ import openai
 import pytest
 
 from reef.jobs import JobRuntime, JobStatus
-from tests.api.conftest import sdk_client
-from tests.api.server import CHAT_MODEL, REPO_ROOT, ReefServer, Store, server_env
-from tests.jobs.support import KINDS_MODULE, JobStore, Worker, job_store, traces, wait_for_trace
+from tests.support.catalogue import CHAT_MODEL
+from tests.support.fixtures import sdk_client
+from tests.support.jobs import KINDS_MODULE, JobStore, Worker, job_store, traces, wait_for_trace
+from tests.support.servers import REPO_ROOT, ReefServer, Store, server_env
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis]
 

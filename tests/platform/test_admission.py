@@ -18,7 +18,7 @@ from reef.errors import BudgetExceeded, PermissionDenied, RateLimited
 from reef.platform.service import PlatformServices
 from reef.platform.types import Principal, UsageRecord
 from reef.store.db import Database
-from tests.platform.manual_clock import ManualClock
+from tests.support.clock import ManualClock
 
 MODEL = "reef-small"
 

@@ -10,7 +10,7 @@ import pytest
 from reef.errors import AuthenticationFailed
 from reef.platform import accounts, keys
 from reef.store.db import Database
-from tests.platform.manual_clock import ManualClock
+from tests.support.clock import ManualClock
 
 TTL_S = 5.0
 

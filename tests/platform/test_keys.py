@@ -12,7 +12,7 @@ from reef.errors import InvalidRequest, NotFound
 from reef.platform import accounts, keys
 from reef.platform.bootstrap import ensure_admin_org
 from reef.store.db import Database
-from reef.store.models import ApiKey
+from reef.store.tables import ApiKey
 
 URL_SAFE = set(string.ascii_letters + string.digits + "-_")
 

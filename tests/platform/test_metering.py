@@ -14,7 +14,7 @@ from reef.platform import accounts, keys
 from reef.platform.metering import MeteringWriter, priced
 from reef.platform.types import UsageRecord
 from reef.store.db import Database
-from reef.store.models import UsageEvent
+from reef.store.tables import UsageEvent
 
 
 def _record(org_id: int, key_id: int | None, n: int) -> UsageRecord:

@@ -18,8 +18,7 @@ from playwright.sync_api import (
 )
 
 # The `reef serve` fixtures of tests/api, reused (pytest finds fixtures by name in conftest).
-from tests.api.conftest import catalogue_file, key, reef_server, store, upstream  # noqa: F401
-from tests.api.server import ReefServer
+from tests.support.servers import ReefServer
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -90,7 +89,7 @@ def page_of(context: BrowserContext) -> Iterator[Page]:
 @pytest.fixture
 def desktop(
     browser: Browser,
-    reef_server: ReefServer,  # noqa: F811 (the fixture imported above)
+    reef_server: ReefServer,
     offsite: OffsiteRequests,
 ) -> Iterator[Page]:
     yield from page_of(open_context(browser, reef_server, offsite, DESKTOP))
@@ -99,7 +98,7 @@ def desktop(
 @pytest.fixture
 def phone(
     browser: Browser,
-    reef_server: ReefServer,  # noqa: F811 (the fixture imported above)
+    reef_server: ReefServer,
     offsite: OffsiteRequests,
 ) -> Iterator[Page]:
     yield from page_of(open_context(browser, reef_server, offsite, PHONE))

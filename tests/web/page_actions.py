@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 from playwright.sync_api import Locator, Page, expect
 
-from tests.api.server import ReefServer
+from tests.support.servers import ReefServer
 
 DATA = Path(__file__).parent / "data"
 CARD = DATA / "mira.json"

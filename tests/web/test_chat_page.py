@@ -10,7 +10,7 @@ from pathlib import Path
 
 from playwright.sync_api import Page, Request, expect
 
-from tests.api.server import ReefServer
+from tests.support.servers import ReefServer
 from tests.web.conftest import OffsiteRequests
 from tests.web.page_actions import (
     LOADED_AUDIO,

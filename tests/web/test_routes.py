@@ -8,7 +8,7 @@ import re
 import httpx
 import pytest
 
-from tests.api.server import ReefServer
+from tests.support.servers import ReefServer
 
 LINKED = re.compile(r'(?:src|href)="(/static/[^"]+)"')
 IMPORTED = re.compile(r'from "\./([^"]+)"')

@@ -26,7 +26,9 @@ def update_state(
     """
     if elapsed_turns < 0:
         raise InvalidRequest(
-            f"elapsed_turns must be >= 0, got {elapsed_turns}", param="elapsed_turns"
+            f"elapsed_turns must be >= 0, got {elapsed_turns}",
+            param="elapsed_turns",
+            code="invalid_value",
         )
     config = settings or EmotionSettings()
     keep = (1.0 - temperament.decay_rate) ** elapsed_turns

@@ -31,16 +31,22 @@ def clamp(value: float, low: float = -1.0, high: float = 1.0) -> float:
 
 def _check_unit(name: str, value: Any, low: float = -1.0, high: float = 1.0) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
-        raise InvalidRequest(f"{name} must be a number, got {value!r}", param=name)
+        raise InvalidRequest(
+            f"{name} must be a number, got {value!r}", param=name, code="invalid_value"
+        )
     if not low <= value <= high:
-        raise InvalidRequest(f"{name} must be within [{low}, {high}], got {value}", param=name)
+        raise InvalidRequest(
+            f"{name} must be within [{low}, {high}], got {value}", param=name, code="invalid_value"
+        )
     return float(value)
 
 
 def parse_emotion_name(value: Any) -> EmotionName:
     if value not in EMOTIONS:
         raise InvalidRequest(
-            f"unknown emotion {value!r}; use one of: {', '.join(EMOTIONS)}", param="emotion"
+            f"unknown emotion {value!r}; use one of: {', '.join(EMOTIONS)}",
+            param="emotion",
+            code="invalid_value",
         )
     return cast(EmotionName, value)
 
@@ -78,7 +84,9 @@ class EmotionState:
     def from_dict(cls, data: Mapping[str, Any]) -> EmotionState:
         """Parse a stored state; a malformed one raises `InvalidRequest` naming the field."""
         if not isinstance(data, Mapping):
-            raise InvalidRequest("an emotion state must be an object", param="emotion_state")
+            raise InvalidRequest(
+                "an emotion state must be an object", param="emotion_state", code="invalid_value"
+            )
         return cls(
             valence=_check_unit("valence", data.get("valence", 0.0)),
             arousal=_check_unit("arousal", data.get("arousal", 0.0)),
@@ -131,12 +139,16 @@ class Temperament:
     def from_dict(cls, data: Mapping[str, Any], default: Temperament | None = None) -> Temperament:
         """Fields missing from `data` (a card extension, say) come from `default`."""
         if not isinstance(data, Mapping):
-            raise InvalidRequest("a temperament must be an object", param="temperament")
+            raise InvalidRequest(
+                "a temperament must be an object", param="temperament", code="invalid_value"
+            )
         base = (default or cls()).to_dict()
         unknown = sorted(set(data) - set(base))
         if unknown:
             raise InvalidRequest(
-                f"unknown temperament fields: {', '.join(unknown)}", param="temperament"
+                f"unknown temperament fields: {', '.join(unknown)}",
+                param="temperament",
+                code="unknown_parameter",
             )
         return cls(**{key: data.get(key, value) for key, value in base.items()})
 

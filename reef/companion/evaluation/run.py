@@ -11,8 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reef.companion.evaluation.client import CompanionClient, GenerationParams
-from reef.companion.evaluation.local_server import LocalServer
-from reef.companion.evaluation.machine import describe_machine, load_average
 from reef.companion.evaluation.results import EvalResults
 from reef.companion.evaluation.runner import Progress, RunOptions, ScenarioRunner
 from reef.companion.evaluation.scenario import (
@@ -24,11 +22,14 @@ from reef.companion.evaluation.scenario import (
 from reef.companion.evaluation.scorers import load_rubric
 from reef.engine.catalogue import Catalogue
 from reef.errors import InvalidRequest, NotFound
+from reef.evals.local_server import AppFactory, LocalServer
+from reef.evals.machine import describe_machine, load_average
 from reef.settings import Settings
 
 QUICK_DIALOGUES = 1  # --quick: the first dialogue scenario only
 QUICK_LONG_CARD_TURNS = 3  # --quick: turn 1 and two cached turns of the long card
 SERVER_STARTUP_TIMEOUT_S = 180.0
+EVAL_ORG_NAME = "companion-eval"
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ class EvalConfig:
     catalogue: Path | None
     request_timeout_s: float
     command: str
+    app_factory: AppFactory
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,9 @@ def _check_local_model(model: str, catalogue_path: Path | None) -> None:
     try:
         catalogue = Catalogue.load(catalogue_path)
     except (OSError, ValueError) as exc:  # TOML and validation errors are ValueErrors
-        raise InvalidRequest(f"cannot load {where}: {exc}", param="catalogue") from exc
+        raise InvalidRequest(
+            f"cannot load {where}: {exc}", param="catalogue", code="invalid_catalogue"
+        ) from exc
     try:
         catalogue.get(model, kind="chat")
     except NotFound as exc:
@@ -71,6 +75,7 @@ def _check_local_model(model: str, catalogue_path: Path | None) -> None:
         raise NotFound(
             f"{model!r} is not a chat model of {where}; it has: {', '.join(chat)}",
             param="model",
+            code="model_not_found",
         ) from exc
 
 
@@ -81,11 +86,13 @@ def plan_run(config: EvalConfig, settings: Settings) -> EvalPlan:
         raise InvalidRequest(
             "--base-url and --api-key go together (or neither: a private server is started)",
             param="base_url",
+            code="invalid_value",
         )
     if config.base_url is not None and config.catalogue is not None:
         raise InvalidRequest(
             "--catalogue configures the private server; the server at --base-url has its own",
             param="catalogue",
+            code="invalid_value",
         )
     if config.base_url is None:
         _check_local_model(config.model, config.catalogue or settings.catalogue)
@@ -100,6 +107,7 @@ def plan_run(config: EvalConfig, settings: Settings) -> EvalPlan:
         raise InvalidRequest(
             f"long-card turns must be between 2 and {len(long_card.turns)}, got {turns}",
             param="long_card_turns",
+            code="invalid_value",
         )
     return EvalPlan(chosen, long_card, turns)
 
@@ -110,7 +118,13 @@ def _server(config: EvalConfig, settings: Settings) -> Iterator[tuple[str, str, 
     if config.base_url is not None and config.api_key is not None:
         yield config.base_url, config.api_key, config.base_url
         return
-    with LocalServer(settings, config.catalogue, SERVER_STARTUP_TIMEOUT_S) as local:
+    with LocalServer(
+        settings,
+        config.app_factory,
+        catalogue=config.catalogue,
+        startup_timeout_s=SERVER_STARTUP_TIMEOUT_S,
+        org_name=EVAL_ORG_NAME,
+    ) as local:
         yield local.base_url, local.api_key, "in-process, fresh temporary data directory"
 
 

@@ -30,7 +30,12 @@ from reef.companion.memory.hashing import HashingEmbedder
 from reef.companion.memory.reconcile import Reconciler
 from reef.companion.memory.retrieve import Recall, Retriever, ScoredMemory, render_line
 from reef.companion.memory.rules import RuleExtractor
-from reef.companion.memory.service import CompanionMemory, Observation, default_extractor
+from reef.companion.memory.service import (
+    CompanionMemory,
+    MemoryContext,
+    Observation,
+    default_extractor,
+)
 from reef.companion.memory.store import InMemoryMemoryStore, MemoryStore, cosine
 from reef.companion.memory.summary import RelationshipSummarizer
 from reef.companion.memory.types import (
@@ -59,6 +64,7 @@ __all__ = [
     "InMemoryMemoryStore",
     "LLMExtractor",
     "Memory",
+    "MemoryContext",
     "MemoryOperation",
     "MemoryRevision",
     "MemoryScope",

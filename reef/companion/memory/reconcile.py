@@ -196,5 +196,8 @@ async def embed_texts(embed: EmbedFn, texts: list[str]) -> list[Vector]:
     """`embed(texts)` checked to return one non-empty vector per text."""
     vectors = await embed(texts)
     if len(vectors) != len(texts) or any(not v for v in vectors):
-        raise ReefError(f"the embedder returned {len(vectors)} vectors for {len(texts)} texts")
+        raise ReefError(
+            f"the embedder returned {len(vectors)} vectors for {len(texts)} texts",
+            code="embedding_error",
+        )
     return [tuple(float(x) for x in v) for v in vectors]

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from reef.companion.memory import controls
 from reef.companion.memory.extract import CombinedExtractor, FactExtractor, LLMExtractor
 from reef.companion.memory.reconcile import Reconciler
-from reef.companion.memory.retrieve import Recall, Retriever
+from reef.companion.memory.retrieve import Recall, Retriever, ScoredMemory
 from reef.companion.memory.rules import RuleExtractor
 from reef.companion.memory.store import MemoryStore
 from reef.companion.memory.summary import RelationshipSummarizer
@@ -46,6 +46,16 @@ def default_extractor(
     if not use_llm or complete is None:
         return rules
     return CombinedExtractor(rules, LLMExtractor(complete, config), config)
+
+
+@dataclass(frozen=True)
+class MemoryContext:
+    """What memory puts in one prompt: `lines` (the summary first, when it fit, then the
+    recalled memories), and the evidence behind them for inspecting the turn."""
+
+    lines: list[str]
+    summary: str | None
+    recalled: list[ScoredMemory]
 
 
 @dataclass(frozen=True)
@@ -119,16 +129,23 @@ class CompanionMemory:
     ) -> list[str]:
         """The prompt's memory section: the relationship summary, then recalled memories, all
         within the token budget."""
+        return (await self.context(scope, query, token_budget=token_budget)).lines
+
+    async def context(
+        self, scope: MemoryScope, query: str, *, token_budget: int | None = None
+    ) -> MemoryContext:
+        """`context_lines` with what they came from."""
         budget = self._settings.token_budget if token_budget is None else token_budget
         summary = await self._store.get_summary(scope)
-        lines: list[str] = []
+        shown: str | None = None
         if summary and summary.text:
             cost = self._count_tokens(summary.text)
             if cost <= budget:
-                lines.append(summary.text)
+                shown = summary.text
                 budget -= cost
         recalled = await self.recall(scope, query, token_budget=budget)
-        return lines + recalled.lines
+        lines = [shown] if shown else []
+        return MemoryContext(lines + recalled.lines, shown, recalled.memories)
 
     async def summary(self, scope: MemoryScope) -> RelationshipSummary | None:
         return await self._store.get_summary(scope)

@@ -16,6 +16,7 @@ from typing import Any
 
 from reef.companion.memory.retrieve import render_line
 from reef.companion.memory.store import MemoryStore
+from reef.companion.memory.text import normalize_value
 from reef.companion.memory.types import (
     Clock,
     CompleteFn,
@@ -38,6 +39,9 @@ ACQUAINTANCE: tuple[tuple[int, str], ...] = (
     (100, "have talked many times"),
 )
 ACQUAINTANCE_BEYOND = "know each other well"
+VALUE_SUBJECTS = frozenset(
+    {"user.age", "user.occupation", "user.location", "user.hometown", "user.likes", "user.dislikes"}
+)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 NARRATIVE_PROMPT = """\
@@ -58,8 +62,14 @@ Latest exchange:
 Return JSON."""
 
 
+def _states_itself(memory: Memory) -> bool:
+    """A value that is the whole fact (a correction that no longer fits the subject's
+    pattern, see `controls.derived_value`): the summary quotes it rather than slotting it."""
+    return bool(memory.value) and normalize_value(memory.value) == normalize_value(memory.text)
+
+
 def _values(memories: Sequence[Memory], subject: str) -> list[str]:
-    found = [m for m in memories if m.subject == subject and m.value]
+    found = [m for m in memories if m.subject == subject and m.value and not _states_itself(m)]
     found.sort(key=lambda m: m.updated_at, reverse=True)
     return [m.value for m in found if m.value]
 
@@ -99,11 +109,28 @@ def _people_and_pets(memories: Sequence[Memory]) -> str | None:
         subject = memory.subject or ""
         parts_of_key = subject.split(".")
         if len(parts_of_key) == 3 and parts_of_key[2] == "name" and memory.value:
+            if _states_itself(memory):
+                continue
             if parts_of_key[1] != "preferred":
                 parts.append(f"{parts_of_key[1].replace('_', ' ')} {memory.value}")
         elif subject.startswith("user.pet.") and memory.text.startswith("The user has "):
             parts.append(memory.text.removeprefix("The user has ").rstrip("."))
     return "Family, friends and pets: " + "; ".join(parts) + "." if parts else None
+
+
+def _read_by_value(subject: str) -> bool:
+    """Subjects the summary names by their value (see `_about`, `_preferences`, names)."""
+    parts = subject.split(".")
+    return subject in VALUE_SUBJECTS or (len(parts) == 3 and parts[2] == "name")
+
+
+def _stated_whole(memories: Sequence[Memory]) -> list[str]:
+    """Facts read by value whose value is their whole text, oldest first."""
+    return [
+        render_line(m)
+        for m in sorted(memories, key=lambda m: m.created_at)
+        if _read_by_value(m.subject or "") and _states_itself(m)
+    ]
 
 
 def _between_them(memories: Sequence[Memory]) -> list[str]:
@@ -129,6 +156,7 @@ def facts_summary(memories: Sequence[Memory], exchanges: int) -> list[str]:
     for sentence in (_about(memories), _preferences(memories), _people_and_pets(memories)):
         if sentence:
             sentences.append(sentence)
+    sentences.extend(_stated_whole(memories))
     sentences.extend(_between_them(memories))
     return sentences
 

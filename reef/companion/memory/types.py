@@ -35,9 +35,13 @@ class MemoryScope:
 
     def __post_init__(self) -> None:
         if not self.user_id.strip():
-            raise InvalidRequest("a memory scope needs a user id", param="user_id")
+            raise InvalidRequest(
+                "a memory scope needs a user id", param="user_id", code="invalid_value"
+            )
         if self.character_id is not None and not self.character_id.strip():
-            raise InvalidRequest("character_id must be non-empty or None", param="character_id")
+            raise InvalidRequest(
+                "character_id must be non-empty or None", param="character_id", code="invalid_value"
+            )
 
     @property
     def is_profile(self) -> bool:

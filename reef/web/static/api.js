@@ -94,6 +94,10 @@ export const api = {
     json("PATCH", `${COMPANION}/sessions/${sessionId}/messages/${messageId}`, {
       json: { user: prefs.user, ...changes },
     }),
+  inspection: (sessionId, messageId, swipe) =>
+    json("GET", `${COMPANION}/sessions/${sessionId}/messages/${messageId}/inspection`, {
+      query: { ...user(), swipe },
+    }),
   deleteMessage: (sessionId, messageId) =>
     json("DELETE", `${COMPANION}/sessions/${sessionId}/messages/${messageId}`, {
       query: user(),

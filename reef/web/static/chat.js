@@ -108,7 +108,7 @@ export class ChatController {
   }
 
   async regenerate(message) {
-    if (!this.session || this.busy) return;
+    if (!this.session || this.busy || !this.transcript.canRegenerate(message)) return;
     const sessionId = this.session.id;
     await this.runTurn(
       (signal) => api.regenerate(sessionId, message.id, this.generationOptions(), signal),
@@ -209,6 +209,15 @@ export class ChatController {
       delta < 0 ? ".swipe-prev" : ".swipe-next",
     );
     if (button && !button.disabled) button.focus();
+  }
+
+  async inspect(message) {
+    try {
+      return await api.inspection(this.session.id, message.id, message.active_swipe ?? 0);
+    } catch (error) {
+      this.onError(error);
+      return null;
+    }
   }
 
   async edit(message, content) {

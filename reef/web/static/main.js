@@ -86,6 +86,7 @@ const transcript = new Transcript($("#transcript"), {
     play: (message) => chat.play(message),
     swipe: (message, delta) => chat.swipe(message, delta),
     regenerate: (message) => chat.regenerate(message),
+    inspect: (message) => chat.inspect(message),
     edit: (message, text) => chat.edit(message, text),
     remove: (message) => chat.remove(message),
   },

@@ -1,5 +1,5 @@
 // The conversation: one <article> per message with its emotion badge and actions (swipe
-// arrows, play, regenerate, edit, delete), and the reply being streamed in. The container is
+// arrows, play, regenerate, inspect, edit, delete), and the reply being streamed in. The container is
 // a polite live region; a streaming reply is aria-busy until it is whole, so screen readers
 // read it once rather than word by word.
 
@@ -7,6 +7,7 @@ import { avatarFor } from "./avatar.js";
 import { emotionBadge } from "./emotion.js";
 import { h, richText } from "./dom.js";
 import { icon } from "./icons.js";
+import { renderInspection } from "./inspection.js";
 import { prefs } from "./prefs.js";
 
 const NEAR_BOTTOM_PX = 120;
@@ -21,7 +22,8 @@ function actionButton(label, iconName, text, onclick, extra = {}) {
 }
 
 export class Transcript {
-  // handlers: play, swipe(message, delta), regenerate, edit(message, text), remove
+  // handlers: play, swipe(message, delta), regenerate, inspect(message) -> inspection or null,
+  // edit(message, text), remove
   constructor(root, { emptyState, characterOf, voice, handlers }) {
     this.root = root;
     this.emptyState = emptyState;
@@ -40,6 +42,7 @@ export class Transcript {
     this.messages = [...messages];
     this.root.replaceChildren(...this.messages.map((message) => this.render(message)));
     this.emptyState.hidden = true;
+    this.refreshActions();
     this.scrollToEnd(true);
   }
 
@@ -250,6 +253,12 @@ export class Transcript {
           () => handlers.play(message),
           { class: playing ? "action play playing" : "action play" },
         ),
+      );
+    }
+    // Only the newest generated reply can be regenerated: greetings, older replies and the
+    // user's messages get no Retry at all.
+    if (this.canRegenerate(message)) {
+      group.append(
         actionButton(
           "Regenerate this reply",
           "retry",
@@ -258,6 +267,20 @@ export class Transcript {
           { class: "action regenerate" },
         ),
       );
+    }
+    if (!mine && message.swipes?.[message.active_swipe ?? 0]?.has_inspection) {
+      const inspect = actionButton(
+        "Inspect the prompt of this reply",
+        "inspect",
+        "Inspect",
+        () => this.toggleInspection(message, inspect),
+        {
+          class: "action inspect",
+          "aria-expanded": "false",
+          "aria-controls": `inspection-${message.id}`,
+        },
+      );
+      group.append(inspect);
     }
     const edit = actionButton("Edit message", "edit", "Edit", () => this.startEdit(message, edit), {
       class: "action edit",
@@ -269,6 +292,20 @@ export class Transcript {
       }),
     );
     return group;
+  }
+
+  async toggleInspection(message, button) {
+    const id = `inspection-${message.id}`;
+    const open = document.getElementById(id);
+    if (open) {
+      open.remove();
+      button.setAttribute("aria-expanded", "false");
+      return;
+    }
+    const inspection = await this.handlers.inspect(message);
+    if (!inspection || !button.isConnected || document.getElementById(id)) return;
+    button.closest(".message-actions").after(renderInspection(inspection, id));
+    button.setAttribute("aria-expanded", "true");
   }
 
   startEdit(message, trigger) {

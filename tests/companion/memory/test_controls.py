@@ -11,6 +11,7 @@ from reef.companion.memory import (
     InMemoryMemoryStore,
     MemoryScope,
 )
+from reef.companion.memory.controls import derived_value
 from reef.companion.memory.store import cosine
 from reef.errors import InvalidRequest, NotFound
 from reef.settings import MemorySettings
@@ -62,10 +63,81 @@ async def test_a_correction_is_an_update_with_history_and_a_new_embedding(
 
     await memory.correct(scope, memory_id, "The user has a cat named Tom.")
     changed = await store.get(scope, memory_id)
-    assert changed is not None and changed.value is None  # "Rex" no longer in the text
+    # "Rex" is no longer in the text, which does not fit "...a dog named <value>" either.
+    assert changed is not None and changed.value == "The user has a cat named Tom."
     explicit = await memory.correct(scope, memory_id, "The user has a cat named Tom.", value="Tom")
     assert explicit.event == "UPDATE"
     assert (await store.get(scope, memory_id)).value == "Tom"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("old_text", "old_value", "new_text", "value"),
+    [
+        # The old value is still named: kept (as a word, "Rex" is not in "Rexy").
+        ("The user has a dog named Rex.", "Rex", "The user has a dog named Rex, a beagle.", "Rex"),
+        ("The user has a dog named Rex.", "Rex", "The user has a dog named rex", "Rex"),
+        # The same sentence with the value swapped: the replacement.
+        ("The user has a dog named Rex.", "Rex", "The user has a dog named Rexy.", "Rexy"),
+        ("The user lives in Paris.", "Paris", "The user lives in New York", "New York"),
+        (
+            "The user works as a nurse.",
+            "nurse",
+            "the user works as a ship's doctor!",
+            "ship's doctor",
+        ),
+        # Anything else: the text is the fact.
+        (
+            "The user loves jazz.",
+            "jazz",
+            "The user now prefers opera.",
+            "The user now prefers opera.",
+        ),
+        ("The user lives in Paris.", "Paris", "The user lives in.", "The user lives in."),
+    ],
+)
+def test_a_text_only_correction_keeps_or_derives_the_value(
+    old_text: str, old_value: str, new_text: str, value: str
+) -> None:
+    assert derived_value(old_text, old_value, new_text) == value
+
+
+async def test_the_summary_keeps_a_fact_corrected_with_text_only(
+    memory: CompanionMemory, store: InMemoryMemoryStore, scope: MemoryScope
+) -> None:
+    said = "I live in Paris. I love jazz. I work as a nurse. My sister's name is Ana."
+    await memory.observe(scope, Exchange(said, ""))
+    found = {m.subject: m for m in await store.list(scope)}
+    summary = await memory.summary(scope)
+    assert summary is not None
+    for fact in ("lives in Paris", "likes jazz", "a nurse", "sister Ana"):
+        assert fact in summary.text, (fact, summary.text)
+
+    corrections = {
+        "user.location": "The user lives in Lisbon.",
+        "user.likes": "The user now prefers fado to anything else.",
+        "user.occupation": "The user is a midwife.",
+        "user.sister.name": "The user's sister is Anabela Costa, a painter.",
+    }
+    for subject, text in corrections.items():
+        await memory.correct(scope, found[subject].id, text)
+    values = {m.subject: m.value for m in await store.list(scope)}
+    assert values == {
+        "user.location": "Lisbon",
+        "user.likes": "The user now prefers fado to anything else.",
+        "user.occupation": "midwife",
+        "user.sister.name": "The user's sister is Anabela Costa, a painter.",
+    }
+    summary = await memory.summary(scope)
+    assert summary is not None
+    for fact in (
+        "lives in Lisbon",
+        "a midwife",
+        "{{user}} now prefers fado to anything else.",
+        "{{user}}'s sister is Anabela Costa, a painter.",
+    ):
+        assert fact in summary.text, (fact, summary.text)
+    for stale in ("Paris", "jazz", "nurse", "sister Ana", "likes The user"):
+        assert stale not in summary.text, (stale, summary.text)
 
 
 async def test_bad_corrections_change_nothing(

@@ -13,7 +13,7 @@ from reef.companion.memory import (
     default_extractor,
 )
 from reef.companion.memory.types import EmbedFn
-from reef.companion.prompt_sections import Names, context_section
+from reef.companion.prompt.sections import Names, context_section
 from reef.settings import MemorySettings
 from tests.companion.memory.support import ScriptedCompletion, words
 

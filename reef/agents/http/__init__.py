@@ -1,0 +1,1 @@
+"""The agent-facing APIs over HTTP: one router per endpoint family."""

@@ -1,0 +1,1 @@
+"""World books: SillyTavern world info files an organisation imports and attaches to characters."""

@@ -1,1 +1,0 @@
-"""Local stand-ins for services that cannot exist in tests (cloud providers)."""

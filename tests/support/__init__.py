@@ -1,0 +1,1 @@
+"""One harness for every test package: servers, the catalogue, clients and fakes."""
