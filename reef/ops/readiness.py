@@ -13,6 +13,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from redis.asyncio import Redis
 from sqlalchemy import text
 
@@ -21,6 +22,26 @@ from reef.jobs import JobRuntime
 
 router = APIRouter(tags=["ops"])
 CHECK_TIMEOUT_S = 2.0
+
+
+class Check(BaseModel):
+    """One dependency: `ok`, `error` (with `error`), or `not configured`."""
+
+    status: str
+    ms: float | None = None
+    error: str | None = None
+    dialect: str | None = None
+    models: int | None = None
+    loaded: list[str] | None = None
+    worker: str | None = None
+
+
+class Readiness(BaseModel):
+    status: str  # ready, unready or draining
+    database: Check
+    engine: Check
+    jobs: Check
+    redis: Check
 
 
 async def _timed(check: Any) -> dict[str, Any]:
@@ -66,7 +87,11 @@ async def _jobs(request: Request) -> dict[str, Any]:
     return {"worker": runtime.executor_id}
 
 
-@router.get("/readyz")
+@router.get(
+    "/readyz",
+    response_model=Readiness,
+    responses={503: {"model": Readiness, "description": "a dependency is down, or draining"}},
+)
 async def readyz(request: Request) -> JSONResponse:
     settings = app_state(request).settings
     names = ["database", "engine", "jobs"]
