@@ -316,6 +316,27 @@ class SpeechSettings(BaseModel):
     )
 
 
+class JobSettings(BaseModel):
+    """The durable job runtime (reef.jobs, on DBOS): where it keeps state, how much runs."""
+
+    embedded: bool = Field(
+        default=True, description="`reef serve` also runs jobs in-process (no `reef worker`)"
+    )
+    modules: list[str] = Field(
+        default_factory=list,
+        description="modules imported at start whose import registers job kinds",
+    )
+    org_concurrency: int = Field(default=2, description="jobs of one organisation running at once")
+    worker_concurrency: int = Field(default=4, description="jobs one process runs at once")
+    system_schema: str = Field(
+        default="dbos", description="PostgreSQL schema of the engine's tables"
+    )
+    poll_interval_s: float = Field(default=1.0, description="how often a worker polls the queue")
+    recovery_interval_s: float = Field(
+        default=5.0, description="how often a worker looks for jobs of dead workers"
+    )
+
+
 class Settings(BaseSettings):
     """Everything an operator can configure."""
 
@@ -340,6 +361,11 @@ class Settings(BaseSettings):
     key_cache_ttl_s: float = Field(default=2.0, description="how long a verified key is trusted")
     metering_flush_interval_s: float = 0.2
     metering_batch_size: int = 500
+    metering_durable_wait_s: float = Field(
+        default=5.0,
+        description="longest a response waits for its usage record to be committed before its "
+        "last bytes are sent; past it (database down) the record stays queued and is retried",
+    )
     upstream_timeout_s: float = 60.0
     max_request_body_bytes: int = Field(
         default=4 * 1024 * 1024, description="largest request body the API accepts (413 beyond)"
@@ -354,6 +380,7 @@ class Settings(BaseSettings):
     engine: EngineSettings = EngineSettings()
     speech: SpeechSettings = SpeechSettings()
     companion: CompanionSettings = CompanionSettings()
+    jobs: JobSettings = JobSettings()
 
     @classmethod
     def settings_customise_sources(

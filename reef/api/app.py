@@ -23,6 +23,7 @@ from reef.http.metrics import Metrics
 from reef.http.middleware import RequestContextMiddleware
 from reef.http.product import Product
 from reef.http.state import AppState
+from reef.ops.product import OpsProduct
 from reef.platform.service import PlatformServices
 from reef.settings import Settings
 from reef.store.db import Database
@@ -31,6 +32,7 @@ from reef.web.product import WebProduct
 log = logging.getLogger(__name__)
 
 PRODUCTS: tuple[Callable[[Settings], Product], ...] = (
+    OpsProduct,  # first: the job runtime is there when the others start
     GatewayProduct,
     CompanionProduct,
     AgentsProduct,

@@ -9,7 +9,7 @@ app = typer.Typer(help="Reef: a self-hosted AI platform.", no_args_is_help=True)
 
 def _register() -> None:
     """Import command modules; each adds itself to `app`."""
-    from reef.cli import chat, eval, eval_tools, keys, serve, usage  # noqa: F401
+    from reef.cli import chat, eval, eval_tools, jobs, keys, serve, usage  # noqa: F401
 
 
 _register()

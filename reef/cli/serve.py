@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging.config
 
 import typer
@@ -19,17 +20,24 @@ def serve(
 
     from reef.api.app import create_app
     from reef.http.logging import logging_config
+    from reef.ops.drain import DrainingServer
     from reef.settings import Settings
 
     overrides = {name: value for name, value in (("host", host), ("port", port)) if value}
     settings = Settings(**overrides)  # type: ignore[arg-type]
     config = logging_config(settings.log_level)
     logging.config.dictConfig(config)
-    uvicorn.run(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        log_config=config,
-        access_log=False,
-        timeout_graceful_shutdown=settings.shutdown_grace_s,
+    app = create_app(settings)
+    server = DrainingServer(
+        uvicorn.Config(
+            app,
+            host=settings.host,
+            port=settings.port,
+            log_config=config,
+            access_log=False,
+            timeout_graceful_shutdown=settings.shutdown_grace_s,
+        ),
+        app,
     )
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C after a clean shutdown, as uvicorn.run
+        server.run()

@@ -82,9 +82,13 @@ class PlatformServices:
         await self._admission.admit(principal, model, estimated_tokens)
 
     async def record(self, record: UsageRecord) -> None:
-        """Queue the record for the ledger and count its tokens and cost at once."""
+        """Put the record in the ledger and count its tokens and cost in the limiter.
+
+        Returns once the record is committed (or `metering_durable_wait_s` passed with the
+        database unreachable): callers record before sending a response's last bytes, so a
+        crash cannot lose what a client received in full."""
         record.created_at = as_utc(record.created_at)
-        self._metering.record(record)
+        committed = self._metering.submit(record)
         month, _, _ = month_span(record.created_at)
         try:
             await self._limiter.add_usage(
@@ -97,6 +101,7 @@ class PlatformServices:
         except Exception:
             # The ledger already has the record; a limiter hiccup must not fail the request.
             log.exception("could not count usage of request %s in the limiter", record.request_id)
+        await self._metering.committed(record, committed, self.settings.metering_durable_wait_s)
 
     async def flush(self) -> None:
         """Write queued usage now (tests, reports that must include the last request)."""

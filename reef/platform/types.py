@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -38,6 +39,8 @@ class UsageRecord:
     latency_ms: float = 0.0
     aborted: bool = False
     created_at: datetime | None = None
+    # The ledger's idempotency key: the same record written twice is stored once.
+    event_key: str = field(default_factory=lambda: uuid.uuid4().hex)
 
 
 @dataclass(frozen=True)

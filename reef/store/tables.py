@@ -58,6 +58,8 @@ class UsageEvent(Base):
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     request_id: Mapped[str] = mapped_column(String(64), index=True)
+    # Idempotency key of the record (migration 0003): a retried write never bills twice.
+    event_key: Mapped[str | None] = mapped_column(String(32), nullable=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
     key_id: Mapped[int | None] = mapped_column(
         ForeignKey("api_keys.id", ondelete="SET NULL"), nullable=True
@@ -74,4 +76,7 @@ class UsageEvent(Base):
     aborted: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
-    __table_args__ = (Index("ix_usage_org_created", "org_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_usage_org_created", "org_id", "created_at"),
+        Index("ux_usage_event_key", "event_key", unique=True),
+    )

@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from reef.engine.catalogue import ModelSpec
 from reef.platform import accounts, keys
@@ -147,3 +147,50 @@ def test_priced_uses_the_catalogue_prices() -> None:
     # per token: $2e-6 uncached input, $0.5e-6 cached, $8e-6 output -> nano-USD x1000
     assert cost == 2000 * 2000 + 1000 * 500 + 500 * 8000
     assert record.cost_nano_usd == 0  # the original is left untouched
+
+
+async def test_service_record_returns_only_once_the_record_is_committed(
+    db: Database, make_services: Callable[..., Any]
+) -> None:
+    """What a response waits for before its last bytes: the row is in the ledger, no flush."""
+    org_id, key_id = _org_and_key(db)
+    services = await make_services(db, metering_flush_interval_s=3600)
+    try:
+        await asyncio.gather(*(services.record(_record(org_id, key_id, n)) for n in range(40)))
+        assert _ledger_totals(db)[0] == 40
+    finally:
+        await services.stop()
+    assert _ledger_totals(db)[0] == 40
+
+
+async def test_a_record_written_twice_is_stored_once(db: Database) -> None:
+    """A batch retried after an ambiguous failure must not bill twice: `event_key` is unique."""
+    org_id, key_id = _org_and_key(db)
+    writer = MeteringWriter(db, flush_interval_s=3600, batch_size=100)
+    record = _record(org_id, key_id, 5)
+    writer.record(record)
+    await writer.flush()
+    writer.record(record)
+    writer.record(_record(org_id, key_id, 6))
+    await writer.flush()
+    assert _ledger_totals(db)[:2] == (2, 11)
+
+
+async def test_a_blocked_ledger_delays_the_answer_only_up_to_the_wait(pg_db: Database) -> None:
+    """With the table locked the request goes on after `timeout_s`; the record stays queued and
+    lands once the database lets it."""
+    org_id, key_id = _org_and_key(pg_db)
+    writer = MeteringWriter(pg_db, flush_interval_s=0.05, batch_size=100)
+    writer.start()
+    record = _record(org_id, key_id, 3)
+    with pg_db.engine.connect() as blocker:
+        blocker.execute(text("LOCK TABLE usage_events IN ACCESS EXCLUSIVE MODE"))
+        assert not await writer.committed(record, writer.submit(record), timeout_s=0.3)
+        assert writer.pending == 1
+        blocker.rollback()
+    for _ in range(100):
+        if _ledger_totals(pg_db)[0] == 1:
+            break
+        await asyncio.sleep(0.05)
+    await writer.stop()
+    assert _ledger_totals(pg_db)[:2] == (1, 3)

@@ -22,7 +22,7 @@ import uvicorn
 
 from reef.api.app import create_app
 from reef.platform import accounts, keys
-from reef.settings import EngineSettings, Settings
+from reef.settings import EngineSettings, JobSettings, Settings
 from reef.store.db import Database
 from tests.support.servers import free_port
 
@@ -38,6 +38,7 @@ def server_settings(workdir: Path, catalogue: Path) -> Settings:
         redis_url=None,
         catalogue=catalogue,
         metering_flush_interval_s=0.05,
+        jobs=JobSettings(embedded=False),  # job tests in this process run their own worker
         engine=EngineSettings(
             n_ctx=4096, n_seq_max=4, n_threads=2, prefix_cache_tokens=4096, n_batch=512
         ),

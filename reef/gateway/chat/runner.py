@@ -119,22 +119,33 @@ class ChatRunner:
                     model, {"role": "assistant", "content": ""}, with_usage_key=with_usage_key
                 )
             )
-            finish_sent = False
+            # The finishing events are held back until the usage is in the ledger: a client
+            # that saw the whole answer is billed for it even if the server dies right after.
+            tail: list[str] = []
             async for chunk in stream:
                 delta = chunk_delta(chunk)
                 if not delta and not chunk.finish_reason:
                     continue
-                finish_sent = finish_sent or chunk.finish_reason is not None
-                yield self._event(
+                event = self._event(
                     shape.chunk(model, delta, chunk.finish_reason, with_usage_key=with_usage_key)
                 )
-            if not finish_sent:
-                yield self._event(shape.chunk(model, {}, "stop", with_usage_key=with_usage_key))
-            if include_usage or self.minimax:
-                yield self._event(shape.usage_chunk(model, stream.usage))
-            if not self.minimax:
-                yield DONE_EVENT
+                if tail or chunk.finish_reason is not None:
+                    tail.append(event)
+                else:
+                    yield event
+            if not tail:
+                tail.append(
+                    self._event(shape.chunk(model, {}, "stop", with_usage_key=with_usage_key))
+                )
             completed = True
+            with anyio.CancelScope(shield=True):
+                await stream.aclose()  # `usage` is final once the engine has let go
+                await self.meter.succeed(stream.usage, model, status=status)
+            if include_usage or self.minimax:
+                tail.append(self._event(shape.usage_chunk(model, stream.usage)))
+            if not self.minimax:
+                tail.append(DONE_EVENT)
+            yield "".join(tail)
         except Exception as exc:
             error = (
                 exc if isinstance(exc, ReefError) else ReefError("The engine failed mid-answer.")

@@ -124,6 +124,9 @@ class SpeechCall:
             assert chunk.result is not None
             characters = chunk.result.characters
             completed = True
+            # In the ledger before the last chunk leaves, so a crash cannot lose it.
+            with anyio.CancelScope(shield=True):
+                await self.meter.succeed(Usage(), self.model, characters=characters)
             yield chunk
         except ReefError as exc:
             status = exc.status

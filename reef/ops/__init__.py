@@ -1,0 +1,1 @@
+"""Operating a Reef deployment: readiness, draining, the job runtime inside `reef serve`."""
