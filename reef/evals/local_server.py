@@ -43,12 +43,15 @@ def free_port() -> int:
 
 def isolated_settings(base: Settings, data_dir: Path, catalogue: Path | None) -> Settings:
     """`base` (the operator's engine, companion and catalogue settings) with the store moved to
-    `data_dir` and no Redis, so a run neither reads nor leaves anything outside it."""
+    `data_dir` and no Redis, so a run neither reads nor leaves anything outside it. The
+    evaluations call request/response APIs only, so the server runs no job worker: DBOS allows
+    one per process, and the process is the operator's CLI."""
     update: dict[str, object] = {
         "data_dir": data_dir,
         "database_url": None,
         "redis_url": None,
         "host": LOOPBACK,
+        "jobs": base.jobs.model_copy(update={"embedded": False}),
     }
     if catalogue is not None:
         update["catalogue"] = catalogue
@@ -102,6 +105,7 @@ class LocalServer:
             host=LOOPBACK,
             port=port,
             log_level="warning",
+            log_config=None,  # the process's logging stays the caller's (handlers on its streams)
             lifespan="on",
         )
         self._server = uvicorn.Server(config)

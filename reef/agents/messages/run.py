@@ -226,6 +226,8 @@ class MessageRun:
                 if not again:
                     break
                 stream = await self.call.open(self._request("auto"))
+            completed = True
+            await self.call.finish()  # billed durably before the client sees the end
             usage = shapes.usage_body(self.call.usage)
             yield shapes.event(
                 "message_delta",
@@ -238,7 +240,6 @@ class MessageRun:
                 },
             )
             yield shapes.event("message_stop", {})
-            completed = True
         except Exception as exc:
             error = (
                 exc if isinstance(exc, ReefError) else ReefError("The engine failed mid-answer.")

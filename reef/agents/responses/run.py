@@ -109,6 +109,7 @@ class ResponseRun:
                 else ("response.incomplete")
             )
             completed = True
+            await self.call.finish()  # billed durably before the client sees the end
             yield emitter(kind, response=response)
         except Exception as exc:
             error = (
