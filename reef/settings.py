@@ -377,6 +377,12 @@ class Settings(BaseSettings):
         default=10, description="seconds `reef serve` lets in-flight requests finish when stopping"
     )
     log_level: str = "info"
+    otel_endpoint: str | None = Field(
+        default=None,
+        description="OTLP/HTTP traces endpoint (e.g. http://collector:4318/v1/traces); "
+        "unset: no tracing",
+    )
+    otel_service_name: str = Field(default="reef", description="service.name of the spans")
     engine: EngineSettings = EngineSettings()
     speech: SpeechSettings = SpeechSettings()
     companion: CompanionSettings = CompanionSettings()

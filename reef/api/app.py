@@ -23,6 +23,7 @@ from reef.http.metrics import Metrics
 from reef.http.middleware import RequestContextMiddleware
 from reef.http.product import Product
 from reef.http.state import AppState
+from reef.http.tracing import install_tracing, shutdown_tracing
 from reef.ops.product import OpsProduct
 from reef.platform.service import PlatformServices
 from reef.settings import Settings
@@ -76,6 +77,7 @@ def _lifespan(settings: Settings, metrics: Metrics, products: Sequence[Product])
             app.state.reef = state
             log.info("serving %d models from the catalogue", len(catalogue.models))
             yield
+            shutdown_tracing(app)
 
     return lifespan
 
@@ -101,4 +103,5 @@ def create_app(settings: Settings) -> FastAPI:
         metrics=metrics,
         upload_limits=upload_limits,
     )
+    install_tracing(app, settings)  # outermost: its span is current for our middleware
     return app

@@ -10,6 +10,7 @@ import time
 import uuid
 from collections.abc import Mapping
 
+from opentelemetry import trace
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -66,6 +67,7 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send)
             return
         request_id = _request_id(scope)
+        trace.get_current_span().set_attribute("reef.request_id", request_id)
         token = request_id_var.set(request_id)
         scope.setdefault("state", {})["request_id"] = request_id
         started = time.perf_counter()
