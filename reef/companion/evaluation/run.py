@@ -73,6 +73,7 @@ def plan_run(config: EvalConfig, settings: Settings) -> EvalPlan:
         raise InvalidRequest(
             f"long-card turns must be between 2 and {len(long_card.turns)}, got {turns}",
             param="long_card_turns",
+            code="invalid_value",
         )
     return EvalPlan(chosen, long_card, turns)
 
