@@ -7,6 +7,7 @@ the products in the layers and no product needs to know another's tables.
 
 from __future__ import annotations
 
+import reef.agents.tables
 import reef.companion.tables  # noqa: F401
 from reef.store.tables import Base
 

@@ -11,6 +11,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 
 from fastapi import FastAPI
 
+from reef.agents.product import AgentsProduct
 from reef.api import health
 from reef.companion.product import CompanionProduct
 from reef.engine.catalogue import Catalogue
@@ -29,7 +30,12 @@ from reef.web.product import WebProduct
 
 log = logging.getLogger(__name__)
 
-PRODUCTS: tuple[Callable[[Settings], Product], ...] = (GatewayProduct, CompanionProduct, WebProduct)
+PRODUCTS: tuple[Callable[[Settings], Product], ...] = (
+    GatewayProduct,
+    CompanionProduct,
+    WebProduct,
+    AgentsProduct,
+)
 ADMIN_KEY_BANNER = "=" * 72
 
 
