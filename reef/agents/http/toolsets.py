@@ -24,19 +24,19 @@ from reef.http.schemas import (
 router = APIRouter(tags=["agents"], responses={**COMMON_ERRORS, **error_responses(403, 413)})
 Toolsets = Annotated[ToolSearchService, Depends(provided(ToolSearchService))]
 
-ToolList = Field(
-    description="OpenAI function tools: `{'type': 'function', 'function': {'name', "
-    "'description', 'parameters'}}` (the Responses API's flat form is accepted too)",
+TOOLS_DESCRIPTION = (
+    "OpenAI function tools: `{'type': 'function', 'function': {'name', 'description', "
+    "'parameters'}}` (the Responses API's flat form is accepted too)"
 )
 
 
 class ToolsetCreateBody(BaseModel):
     name: str = Field(min_length=1, max_length=200)
-    tools: list[dict[str, Any]] = ToolList
+    tools: list[dict[str, Any]] = Field(default_factory=list, description=TOOLS_DESCRIPTION)
 
 
 class ToolsAddBody(BaseModel):
-    tools: list[dict[str, Any]] = Field(min_length=1, description=ToolList.description)
+    tools: list[dict[str, Any]] = Field(min_length=1, description=TOOLS_DESCRIPTION)
 
 
 class ToolsetObject(BaseModel):

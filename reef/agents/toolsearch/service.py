@@ -180,6 +180,7 @@ class ToolSearchService:
     async def delete(self, principal: Principal, toolset_id: str) -> None:
         await asyncio.to_thread(storage.delete_toolset, self.db, principal.org_id, toolset_id)
         self._indexes.pop(toolset_id, None)
+        self._building.pop(toolset_id, None)
 
     # -- search ----------------------------------------------------------------------------
 

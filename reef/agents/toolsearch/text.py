@@ -9,9 +9,9 @@ is plain language the sentence model reads.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 import Stemmer
@@ -37,9 +37,15 @@ _STOPWORD_TEXT = """
 _STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 
 
-@lru_cache(maxsize=1)
+_local = threading.local()
+
+
 def _stemmer() -> Any:
-    return Stemmer.Stemmer("english")
+    """One stemmer per thread: PyStemmer's objects must not be shared between threads."""
+    stemmer = getattr(_local, "stemmer", None)
+    if stemmer is None:
+        stemmer = _local.stemmer = Stemmer.Stemmer("english")
+    return stemmer
 
 
 def split_identifier(text: str) -> list[str]:

@@ -72,6 +72,10 @@ def check_parameters_schema(schema: Any, param: str) -> None:
             schema, default=jsonschema.Draft202012Validator
         )
         validator.check_schema(schema)
+    except RecursionError:
+        raise InvalidRequest(
+            f"'{param}' is nested too deeply.", param=param, code="invalid_tool_schema"
+        ) from None
     except SchemaError as exc:
         where = "/".join(str(part) for part in exc.path)
         at = f" at '{where}'" if where else ""
