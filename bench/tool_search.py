@@ -315,6 +315,15 @@ def main() -> None:
     elif args.latency_only:
         path = args.out / "tool-search.json"
         result = json.loads(path.read_text())
+        previous = {
+            "latency_ms": result["latency_ms"],
+            "questions": result.get("latency_questions"),
+            "measured_utc": result.get("latency_measured_utc", result["machine"]["date_utc"]),
+            "load_average_before": result.get(
+                "latency_load_average_before", result["load_average_before"]
+            ),
+        }
+        result.setdefault("latency_previous_runs", []).append(previous)
         result.update(latency_run(args.split, args.latency_only))
         path.write_text(json.dumps(result, indent=2) + "\n")
     else:

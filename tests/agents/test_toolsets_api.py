@@ -141,3 +141,13 @@ def test_other_organisations_cannot_see_or_touch(
         assert (error["status"], error["error"]["code"]) == (404, "toolset_not_found")
     assert other_client.get("/toolsets", cast_to=object)["data"] == []
     assert client.get(f"/toolsets/{made['id']}", cast_to=object)["tool_count"] == 2
+
+
+def test_searches_are_rate_limited_like_other_routes(reef_server: ReefServer, store: Store) -> None:
+    with sdk_client(reef_server, store.new_key(rpm=2)) as limited:
+        made = post(limited, "/toolsets", {"name": "rl", "tools": TOOLS[:2]})
+        post(limited, "/tools/search", {"query": "weather", "toolset": made["id"]})
+        error = error_of(
+            lambda: post(limited, "/tools/search", {"query": "weather", "toolset": made["id"]})
+        )
+    assert (error["status"], error["error"]["code"]) == (429, "rate_limit_exceeded")
