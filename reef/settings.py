@@ -337,6 +337,40 @@ class JobSettings(BaseModel):
     )
 
 
+class ToolSearchSettings(BaseModel):
+    """Toolsets and `/v1/tools/search`: sizes, the embedding model and retrieval knobs (the
+    retrieval defaults were chosen on a tuning split of BFCL, see docs/benchmarks)."""
+
+    embedding_model: str | None = Field(
+        default="all-minilm-l6-v2",
+        description="catalogue embedding model for hybrid search; None (or absent from the "
+        "catalogue) = keyword search only",
+    )
+    max_tools_per_toolset: int = Field(
+        default=10000, ge=1, description="most tools a toolset holds"
+    )
+    max_tools_per_call: int = Field(default=500, ge=1, description="most tools one request adds")
+    max_k: int = Field(default=50, ge=1, description="most results one search returns")
+    max_query_chars: int = Field(default=4000, ge=1, description="longest search query")
+    embed_max_chars: int = Field(
+        default=1000, ge=64, description="characters of a tool or query the embedder reads"
+    )
+    regex_max_length: int = Field(default=200, ge=1, description="longest regex pattern")
+    regex_timeout_s: float = Field(
+        default=0.25, gt=0, description="time a regex search may take over a whole toolset"
+    )
+    index_cache_size: int = Field(
+        default=64, ge=1, description="toolset indexes kept in memory per process"
+    )
+    list_limit_max: int = Field(default=100, ge=1, description="most toolsets one list returns")
+
+
+class AgentsSettings(BaseModel):
+    """The agent-facing APIs."""
+
+    tool_search: ToolSearchSettings = ToolSearchSettings()
+
+
 class Settings(BaseSettings):
     """Everything an operator can configure."""
 
@@ -387,6 +421,7 @@ class Settings(BaseSettings):
     speech: SpeechSettings = SpeechSettings()
     companion: CompanionSettings = CompanionSettings()
     jobs: JobSettings = JobSettings()
+    agents: AgentsSettings = AgentsSettings()
 
     @classmethod
     def settings_customise_sources(

@@ -79,4 +79,4 @@ def _embedded_llama(spec: ModelSpec, context: BackendContext) -> ChatBackend:
 
 @embedding_backend("sentence-transformers")
 def _sentence_transformers(spec: ModelSpec, context: BackendContext) -> EmbeddingBackend:
-    return SentenceTransformerBackend(spec)
+    return SentenceTransformerBackend(spec, threads=context.engine_settings.n_threads)

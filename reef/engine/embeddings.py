@@ -47,9 +47,16 @@ def truncate(vector: list[float], dimensions: int | None) -> list[float]:
     return [v / norm for v in head] if norm > 0 else head
 
 
+def default_threads() -> int:
+    """All cores but one, as the llama.cpp engine: torch's OpenMP workers spin at barriers, and
+    when they compete for every core with other work, one short query can take a second."""
+    return max(1, (os.cpu_count() or 1) - 1)
+
+
 class SentenceTransformerBackend:
-    def __init__(self, spec: ModelSpec) -> None:
+    def __init__(self, spec: ModelSpec, threads: int = 0) -> None:
         self.spec = spec
+        self._threads = threads or default_threads()
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"embed-{spec.name}")
         self._model: Any = None
 
@@ -63,7 +70,12 @@ class SentenceTransformerBackend:
             os.environ["TRANSFORMERS_OFFLINE"] = "1"
             os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
             os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+            import torch
             from sentence_transformers import SentenceTransformer
+
+            # OpenMP's thread count belongs to the calling thread: this is the worker thread
+            # every call runs in.
+            torch.set_num_threads(self._threads)
 
             folder = find_model_folder(self.spec.resolved_path())
             log.info("loading embedding model %s from %s", self.spec.name, folder)

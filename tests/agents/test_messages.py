@@ -187,3 +187,58 @@ def test_rate_limits_answer_429_in_anthropics_shape(reef_server: ReefServer, sto
             )
     assert caught.value.body["error"]["type"] == "rate_limit_error"
     assert int(caught.value.response.headers["retry-after"]) >= 1
+
+
+DEFERRED = [
+    {**WEATHER, "defer_loading": True},
+    {
+        "name": "get_stock_price",
+        "description": "Latest share price of a listed company",
+        "input_schema": {"type": "object", "properties": {"ticker": {"type": "string"}}},
+        "defer_loading": True,
+    },
+    {
+        "name": "send_email",
+        "description": "Send an email to a recipient",
+        "input_schema": {"type": "object", "properties": {"to": {"type": "string"}}},
+        "defer_loading": True,
+    },
+]
+SEARCH_TOOL = {"type": "tool_search_tool_bm25_20251119", "name": "tool_search_tool_bm25"}
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_tool_search_finds_a_deferred_tool_then_the_model_calls_it(
+    claude: anthropic.Anthropic, stream: bool
+) -> None:
+    request = {
+        "model": TOOL_MODEL,
+        "max_tokens": 100,
+        "tools": [SEARCH_TOOL, *DEFERRED],
+        "messages": [{"role": "user", "content": "What is the weather in Paris?"}],
+    }
+    if stream:
+        with claude.messages.stream(**request) as events:  # type: ignore[arg-type]
+            message = events.get_final_message()
+    else:
+        message = claude.messages.create(**request)  # type: ignore[arg-type]
+    kinds = [block.type for block in message.content]
+    assert kinds == ["server_tool_use", "tool_search_tool_result", "tool_use"]
+    search, result, use = message.content
+    assert search.name == "tool_search_tool_bm25"  # type: ignore[union-attr]
+    assert result.tool_use_id == search.id  # type: ignore[union-attr]
+    references = [r.tool_name for r in result.content.tool_references]  # type: ignore[union-attr]
+    assert references[0] == "get_weather"
+    assert use.name == "get_weather" and use.input == {"city": "Paris"}  # type: ignore[union-attr]
+    assert message.stop_reason == "tool_use"
+
+
+def test_deferred_tools_need_a_search_tool(claude: anthropic.Anthropic) -> None:
+    with pytest.raises(anthropic.BadRequestError) as caught:
+        claude.messages.create(
+            model=TOOL_MODEL,
+            max_tokens=10,
+            tools=DEFERRED,  # type: ignore[arg-type]
+            messages=[{"role": "user", "content": "hi"}],
+        )
+    assert "tool search tool" in caught.value.body["error"]["message"]

@@ -183,6 +183,8 @@ SEARCH_PREFIX = "tool_search_tool"
 def _arguments(tool: dict[str, Any], messages: list[dict[str, Any]]) -> str:
     last_user = next((m for m in reversed(messages) if m.get("role") == "user"), {})
     word = (_words(last_user.get("content")) or ["nothing"])[-1].strip("?!.,")
+    if tool["function"]["name"].startswith(SEARCH_PREFIX):  # a search reads the whole request
+        word = str(last_user.get("content") or "")
     samples = {"string": word, "integer": 1, "number": 1, "boolean": True}
     properties = (tool["function"].get("parameters") or {}).get("properties") or {}
     return json.dumps({k: samples.get(v.get("type"), word) for k, v in properties.items()})
