@@ -123,6 +123,14 @@ def test_bad_input_is_refused_in_openai_shape_and_nothing_is_stored(
             "input[0].call_id",
         ),
         ({"input": "hi", "tool_choice": "required"}, "tool_choice"),
+        (
+            {"input": "hi", "tools": [{**WEATHER_TOOL, "parameters": {"type": "array"}}]},
+            "tools[0].parameters",
+        ),
+        (
+            {"input": "hi", "tools": [{**WEATHER_TOOL, "parameters": {"type": 5}}]},
+            "tools[0].parameters",
+        ),
         ({"input": "hi", "previous_response_id": "resp_unknown"}, "previous_response_id"),
     ]
     for extra, param in cases:

@@ -8,10 +8,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError
-
 from reef.agents.messages.schemas import CountTokensBody, ToolChoice
+from reef.agents.toolsearch.tools import check_parameters_schema
 from reef.errors import InvalidRequest
 
 SEARCH_TOOL_TYPES = {
@@ -89,7 +87,7 @@ def plan_tools(raw: list[dict[str, Any]] | None) -> ToolPlan:
             raise InvalidRequest(f"{where}.name: tool names must be unique.", param=f"{where}.name")
         names.add(name)
         schema = tool.get("input_schema")
-        _check_schema(schema, f"{where}.input_schema")
+        check_parameters_schema(schema, f"{where}.input_schema")
         entry = {"name": name, "description": tool.get("description") or "", "input_schema": schema}
         (plan.deferred if tool.get("defer_loading") else plan.visible).append(entry)
     if plan.deferred and plan.search_name is None:
@@ -99,19 +97,6 @@ def plan_tools(raw: list[dict[str, Any]] | None) -> ToolPlan:
             param="tools",
         )
     return plan
-
-
-def _check_schema(schema: Any, where: str) -> None:
-    if not isinstance(schema, dict) or schema.get("type") != "object":
-        raise InvalidRequest(
-            f"{where}: input_schema must be a JSON Schema object with type 'object'.", param=where
-        )
-    try:
-        Draft202012Validator.check_schema(schema)
-    except SchemaError as exc:
-        raise InvalidRequest(
-            f"{where}: input_schema is not valid JSON Schema: {exc.message}", param=where
-        ) from exc
 
 
 def system_text(system: str | list[dict[str, Any]] | None) -> str:

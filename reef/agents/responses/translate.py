@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 from reef.agents.responses.schemas import ResponsesBody
+from reef.agents.toolsearch.tools import check_parameters_schema
 from reef.engine.protocol import ChatRequest
 from reef.errors import InvalidRequest
 
@@ -176,9 +177,17 @@ def response_format(body: ResponsesBody) -> dict[str, Any] | None:
     }
 
 
+def check_tools(body: ResponsesBody) -> None:
+    """Each function tool's `parameters` must be a JSON Schema for an object."""
+    for index, tool in enumerate(body.tools or []):
+        if tool.parameters is not None:
+            check_parameters_schema(tool.parameters, f"tools[{index}].parameters")
+
+
 def chat_request(
     body: ResponsesBody, model: str, messages: list[dict[str, Any]], request_id: str
 ) -> ChatRequest:
+    check_tools(body)
     tools = (
         [
             {"type": "function", "function": t.model_dump(exclude_none=True, exclude={"type"})}
